@@ -1,0 +1,5 @@
+-- The SQL functions live one per file in sql/; this migration installs them in dependency order.
+-- @include sql/get_step_readiness_status_batch.sql
+-- @include sql/get_step_readiness_status.sql
+-- @include sql/get_task_execution_contexts_batch.sql
+-- @include sql/get_task_execution_context.sql

@@ -1,0 +1,99 @@
+-- Readiness of every step of the given tasks (optionally only the given steps): the single source
+-- of truth for "may this step run now". Rules (reference §3.4, with the recommended fixes):
+--   state pending|error, not processed, not claimed, every parent complete|resolved_manually,
+--   attempts < retry_limit, retryable gates only retries (a first attempt always may run),
+--   and the backoff has elapsed: an explicit backoff (backoff_request_seconds, e.g. Retry-After)
+--   wins when set; otherwise a failed step waits min(2^attempts, 30) seconds after its failure.
+-- Time is the database clock (now()).
+CREATE OR REPLACE FUNCTION get_step_readiness_status_batch(input_task_ids bigint[], step_ids bigint[] DEFAULT NULL)
+RETURNS TABLE (
+  workflow_step_id bigint,
+  task_id bigint,
+  named_step_id integer,
+  name text,
+  current_state text,
+  dependencies_satisfied boolean,
+  retry_eligible boolean,
+  ready_for_execution boolean,
+  last_failure_at timestamptz,
+  next_retry_at timestamptz,
+  total_parents integer,
+  completed_parents integer,
+  attempts integer,
+  retry_limit integer,
+  backoff_request_seconds integer,
+  last_attempted_at timestamptz,
+  retryable boolean
+)
+LANGUAGE sql STABLE
+AS $$
+  WITH steps AS (
+    SELECT
+      ws.workflow_step_id, ws.task_id, ws.named_step_id, ns.name::text AS name,
+      COALESCE(cur.to_state, 'pending')::text AS current_state,
+      CASE WHEN cur.to_state = 'error' THEN cur.created_at END AS last_failure_at,
+      ws.processed, ws.in_process, ws.retryable, ws.attempts, ws.retry_limit,
+      ws.backoff_request_seconds, ws.last_attempted_at
+    FROM tasker_workflow_steps ws
+    JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
+    LEFT JOIN tasker_workflow_step_transitions cur
+      ON cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
+    WHERE ws.task_id = ANY (input_task_ids)
+      AND (step_ids IS NULL OR ws.workflow_step_id = ANY (step_ids))
+  ),
+  parents AS (
+    SELECT
+      e.to_step_id,
+      count(*)::integer AS total,
+      (count(*) FILTER (WHERE parent.to_state IN ('complete', 'resolved_manually')))::integer AS done
+    FROM tasker_workflow_step_edges e
+    JOIN steps s ON s.workflow_step_id = e.to_step_id
+    LEFT JOIN tasker_workflow_step_transitions parent
+      ON parent.workflow_step_id = e.from_step_id AND parent.most_recent
+    GROUP BY e.to_step_id
+  ),
+  evaluated AS (
+    SELECT
+      s.*,
+      COALESCE(p.total, 0) AS total_parents,
+      COALESCE(p.done, 0) AS completed_parents,
+      COALESCE(p.total, 0) = COALESCE(p.done, 0) AS dependencies_satisfied,
+      s.attempts < s.retry_limit AS retry_eligible,
+      COALESCE(
+        CASE WHEN s.backoff_request_seconds IS NOT NULL AND s.last_attempted_at IS NOT NULL
+          THEN s.last_attempted_at + make_interval(secs => s.backoff_request_seconds) END,
+        CASE WHEN s.last_failure_at IS NOT NULL
+          THEN s.last_failure_at + make_interval(secs => LEAST(power(2, s.attempts), 30)) END
+      ) AS next_retry_at
+    FROM steps s
+    LEFT JOIN parents p ON p.to_step_id = s.workflow_step_id
+  )
+  SELECT
+    e.workflow_step_id,
+    e.task_id,
+    e.named_step_id,
+    e.name,
+    e.current_state,
+    e.dependencies_satisfied,
+    e.retry_eligible,
+    (
+      e.current_state IN ('pending', 'error')
+      AND NOT e.processed
+      AND NOT e.in_process
+      AND e.dependencies_satisfied
+      AND e.retry_eligible
+      AND (e.attempts = 0 OR e.retryable)
+      AND (e.next_retry_at IS NULL OR e.next_retry_at <= now())
+    ) AS ready_for_execution,
+    e.last_failure_at,
+    e.next_retry_at,
+    e.total_parents,
+    e.completed_parents,
+    e.attempts,
+    e.retry_limit,
+    e.backoff_request_seconds,
+    e.last_attempted_at,
+    e.retryable
+  FROM evaluated e
+  ORDER BY e.task_id, e.workflow_step_id
+$$;

@@ -1,0 +1,102 @@
+-- Progress and next action for each given task (tasks that do not exist return no row).
+-- Fixes over the reference: a task with no steps is all_complete; an error step that may not be
+-- retried (attempts exhausted, or retryable = false after a permanent failure) and a cancelled step
+-- count as permanently blocked, so no task waits forever on work that can never happen.
+-- First matching rule wins: ready > processing > blocked > all complete > waiting.
+CREATE OR REPLACE FUNCTION get_task_execution_contexts_batch(input_task_ids bigint[])
+RETURNS TABLE (
+  task_id bigint,
+  named_task_id integer,
+  status text,
+  total_steps bigint,
+  pending_steps bigint,
+  in_progress_steps bigint,
+  completed_steps bigint,
+  failed_steps bigint,
+  ready_steps bigint,
+  execution_status text,
+  recommended_action text,
+  completion_percentage numeric,
+  health_status text,
+  permanently_blocked_steps bigint,
+  cancelled_steps bigint
+)
+LANGUAGE sql STABLE
+AS $$
+  WITH step_counts AS (
+    SELECT
+      r.task_id,
+      count(*) AS total_steps,
+      count(*) FILTER (WHERE r.current_state = 'pending') AS pending_steps,
+      count(*) FILTER (WHERE r.current_state = 'in_progress') AS in_progress_steps,
+      count(*) FILTER (WHERE r.current_state IN ('complete', 'resolved_manually')) AS completed_steps,
+      count(*) FILTER (WHERE r.current_state = 'error') AS failed_steps,
+      count(*) FILTER (WHERE r.ready_for_execution) AS ready_steps,
+      count(*) FILTER (
+        WHERE r.current_state = 'error' AND (r.attempts >= r.retry_limit OR NOT r.retryable)
+      ) AS exhausted_steps,
+      count(*) FILTER (WHERE r.current_state = 'cancelled') AS cancelled_steps
+    FROM get_step_readiness_status_batch(input_task_ids) r
+    GROUP BY r.task_id
+  ),
+  counted AS (
+    SELECT
+      t.task_id,
+      t.named_task_id,
+      COALESCE(tt.to_state, 'pending')::text AS status,
+      COALESCE(c.total_steps, 0) AS total_steps,
+      COALESCE(c.pending_steps, 0) AS pending_steps,
+      COALESCE(c.in_progress_steps, 0) AS in_progress_steps,
+      COALESCE(c.completed_steps, 0) AS completed_steps,
+      COALESCE(c.failed_steps, 0) AS failed_steps,
+      COALESCE(c.ready_steps, 0) AS ready_steps,
+      COALESCE(c.exhausted_steps, 0) + COALESCE(c.cancelled_steps, 0) AS blocked_steps,
+      COALESCE(c.cancelled_steps, 0) AS cancelled_steps
+    FROM tasker_tasks t
+    LEFT JOIN tasker_task_transitions tt ON tt.task_id = t.task_id AND tt.most_recent
+    LEFT JOIN step_counts c ON c.task_id = t.task_id
+    WHERE t.task_id = ANY (input_task_ids)
+  ),
+  decided AS (
+    SELECT
+      c.*,
+      CASE
+        WHEN c.ready_steps > 0 THEN 'has_ready_steps'
+        WHEN c.in_progress_steps > 0 THEN 'processing'
+        WHEN c.blocked_steps > 0 THEN 'blocked_by_failures'
+        WHEN c.completed_steps = c.total_steps THEN 'all_complete'
+        ELSE 'waiting_for_dependencies'
+      END AS execution_status
+    FROM counted c
+  )
+  SELECT
+    d.task_id,
+    d.named_task_id,
+    d.status,
+    d.total_steps,
+    d.pending_steps,
+    d.in_progress_steps,
+    d.completed_steps,
+    d.failed_steps,
+    d.ready_steps,
+    d.execution_status,
+    CASE d.execution_status
+      WHEN 'has_ready_steps' THEN 'execute_ready_steps'
+      WHEN 'processing' THEN 'wait_for_completion'
+      WHEN 'blocked_by_failures' THEN 'handle_failures'
+      WHEN 'all_complete' THEN 'finalize_task'
+      ELSE 'wait_for_dependencies'
+    END AS recommended_action,
+    CASE WHEN d.total_steps = 0 THEN 100.00
+      ELSE round(d.completed_steps::numeric / d.total_steps * 100, 2)
+    END AS completion_percentage,
+    CASE
+      WHEN d.blocked_steps > 0 AND d.ready_steps = 0 THEN 'blocked'
+      WHEN d.failed_steps = 0 THEN 'healthy'
+      ELSE 'recovering'
+    END AS health_status,
+    d.blocked_steps AS permanently_blocked_steps,
+    d.cancelled_steps
+  FROM decided d
+  ORDER BY d.task_id
+$$;
