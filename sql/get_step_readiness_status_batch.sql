@@ -4,6 +4,7 @@
 --   attempts < retry_limit, retryable gates only retries (a first attempt always may run),
 --   and the backoff has elapsed: an explicit backoff (backoff_request_seconds, e.g. Retry-After)
 --   wins when set; otherwise a failed step waits min(2^attempts, 30) seconds after its failure.
+--   (The exponent is clamped before power() so a step with thousands of attempts cannot overflow.)
 -- Time is the database clock (now()).
 CREATE OR REPLACE FUNCTION get_step_readiness_status_batch(input_task_ids bigint[], step_ids bigint[] DEFAULT NULL)
 RETURNS TABLE (
@@ -63,7 +64,7 @@ AS $$
         CASE WHEN s.backoff_request_seconds IS NOT NULL AND s.last_attempted_at IS NOT NULL
           THEN s.last_attempted_at + make_interval(secs => s.backoff_request_seconds) END,
         CASE WHEN s.last_failure_at IS NOT NULL
-          THEN s.last_failure_at + make_interval(secs => LEAST(power(2, s.attempts), 30)) END
+          THEN s.last_failure_at + make_interval(secs => LEAST(power(2, LEAST(s.attempts, 30)), 30)) END
       ) AS next_retry_at
     FROM steps s
     LEFT JOIN parents p ON p.to_step_id = s.workflow_step_id

@@ -1,7 +1,10 @@
 -- Progress and next action for each given task (tasks that do not exist return no row).
--- Fixes over the reference: a task with no steps is all_complete; an error step that may not be
--- retried (attempts exhausted, or retryable = false after a permanent failure) and a cancelled step
--- count as permanently blocked, so no task waits forever on work that can never happen.
+-- Fixes over the reference: a task with no steps is all_complete; a pending or error step that may
+-- never run again (attempts >= retry_limit, e.g. exhausted retries or retry_limit 0; or retryable =
+-- false after at least one attempt, i.e. a permanent failure) and a cancelled step count as
+-- permanently blocked, so no task waits forever on work that can never happen. The predicate is the
+-- exact complement of the readiness function's attempt rules, so a step that is still ready (say a
+-- retryable = false step on its first attempt) is never counted as blocked.
 -- First matching rule wins: ready > processing > blocked > all complete > waiting.
 CREATE OR REPLACE FUNCTION get_task_execution_contexts_batch(input_task_ids bigint[])
 RETURNS TABLE (
@@ -33,7 +36,8 @@ AS $$
       count(*) FILTER (WHERE r.current_state = 'error') AS failed_steps,
       count(*) FILTER (WHERE r.ready_for_execution) AS ready_steps,
       count(*) FILTER (
-        WHERE r.current_state = 'error' AND (r.attempts >= r.retry_limit OR NOT r.retryable)
+        WHERE r.current_state IN ('pending', 'error')
+          AND (r.attempts >= r.retry_limit OR (r.attempts > 0 AND NOT r.retryable))
       ) AS exhausted_steps,
       count(*) FILTER (WHERE r.current_state = 'cancelled') AS cancelled_steps
     FROM get_step_readiness_status_batch(input_task_ids) r
