@@ -3,3 +3,8 @@
 -- @include sql/get_step_readiness_status.sql
 -- @include sql/get_task_execution_contexts_batch.sql
 -- @include sql/get_task_execution_context.sql
+-- @include sql/calculate_dependency_levels.sql
+-- @include sql/get_system_health_counts_v01.sql
+-- @include sql/get_analytics_metrics_v01.sql
+-- @include sql/get_slowest_tasks_v01.sql
+-- @include sql/get_slowest_steps_v01.sql

@@ -86,7 +86,10 @@ export class IllegalTransitionError extends TaskerError {
   readonly toState: string;
 
   constructor(entity: 'task' | 'step', id: string, fromState: string, toState: string, reason: string) {
-    super('ILLEGAL_TRANSITION', `Cannot transition ${entity} ${id} from '${fromState}' to '${toState}': ${reason}`);
+    super(
+      'ILLEGAL_TRANSITION',
+      `Cannot transition ${entity} ${id} from '${fromState}' to '${toState}': ${reason}`,
+    );
     this.entity = entity;
     this.id = id;
     this.fromState = fromState;

@@ -37,7 +37,9 @@ async function inTransaction(client: PoolClient, work: () => Promise<unknown>): 
 function migrationsTableStorage(client: PoolClient): UmzugStorage {
   return {
     async executed() {
-      const { rows } = await client.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY name`);
+      const { rows } = await client.query<{ name: string }>(
+        `SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY name`,
+      );
       return rows.map((row) => row.name);
     },
     async logMigration({ name }) {
@@ -80,7 +82,10 @@ function buildMigrator(client: PoolClient): Umzug<PoolClient> {
 }
 
 /** Runs `work` on one connection while holding the migration advisory lock, so concurrent processes take turns. */
-async function withMigrationLock<T>(pool: Pool, work: (migrator: Umzug<PoolClient>) => Promise<T>): Promise<T> {
+async function withMigrationLock<T>(
+  pool: Pool,
+  work: (migrator: Umzug<PoolClient>) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);

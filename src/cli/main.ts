@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerMigrateCommand } from './migrate-command';
+import { registerStartCommand } from './start-command';
+
+const program = new Command()
+  .name('tasker')
+  .description('Tasker: workflow orchestration on PostgreSQL')
+  .showHelpAfterError();
+registerStartCommand(program);
+registerMigrateCommand(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,81 @@
+import type { Queryable } from '../pool';
+
+export interface TaskRow {
+  taskId: number;
+  name: string;
+  namespace: string;
+  version: string;
+  status: string;
+  complete: boolean;
+  requestedAt: Date;
+  initiator: string | null;
+  sourceSystem: string | null;
+  reason: string | null;
+  tags: string[];
+  bypassSteps: string[];
+  context: Record<string, unknown>;
+  identityHash: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export async function findTask(db: Queryable, taskId: number): Promise<TaskRow | undefined> {
+  const { rows } = await db.query<TaskRow>(
+    `SELECT t.task_id AS "taskId", nt.name, ns.name AS namespace, nt.version,
+            COALESCE(cur.to_state, 'pending') AS status, t.complete, t.requested_at AS "requestedAt",
+            t.initiator, t.source_system AS "sourceSystem", t.reason, t.tags, t.bypass_steps AS "bypassSteps",
+            t.context, t.identity_hash AS "identityHash", t.created_at AS "createdAt", t.updated_at AS "updatedAt"
+       FROM tasker_tasks t
+       JOIN tasker_named_tasks nt ON nt.named_task_id = t.named_task_id
+       JOIN tasker_task_namespaces ns ON ns.task_namespace_id = nt.task_namespace_id
+       LEFT JOIN tasker_task_transitions cur ON cur.task_id = t.task_id AND cur.most_recent
+      WHERE t.task_id = $1`,
+    [taskId],
+  );
+  return rows[0];
+}
+
+export interface StepRow {
+  workflowStepId: number;
+  taskId: number;
+  name: string;
+  status: string;
+  dependsOn: string[];
+  retryable: boolean;
+  retryLimit: number;
+  attempts: number;
+  inProcess: boolean;
+  processed: boolean;
+  processedAt: Date | null;
+  lastAttemptedAt: Date | null;
+  backoffRequestSeconds: number | null;
+  inputs: Record<string, unknown> | null;
+  results: unknown;
+  skippable: boolean;
+  timeoutSeconds: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export async function findSteps(db: Queryable, taskId: number): Promise<StepRow[]> {
+  const { rows } = await db.query<StepRow>(
+    `SELECT ws.workflow_step_id AS "workflowStepId", ws.task_id AS "taskId", ns.name,
+            COALESCE(cur.to_state, 'pending') AS status,
+            COALESCE((SELECT array_agg(pns.name::text ORDER BY e.from_step_id)
+                        FROM tasker_workflow_step_edges e
+                        JOIN tasker_workflow_steps p ON p.workflow_step_id = e.from_step_id
+                        JOIN tasker_named_steps pns ON pns.named_step_id = p.named_step_id
+                       WHERE e.to_step_id = ws.workflow_step_id), '{}') AS "dependsOn",
+            ws.retryable, ws.retry_limit AS "retryLimit", ws.attempts, ws.in_process AS "inProcess",
+            ws.processed, ws.processed_at AS "processedAt", ws.last_attempted_at AS "lastAttemptedAt",
+            ws.backoff_request_seconds AS "backoffRequestSeconds", ws.inputs, ws.results, ws.skippable,
+            ws.timeout_seconds AS "timeoutSeconds", ws.created_at AS "createdAt", ws.updated_at AS "updatedAt"
+       FROM tasker_workflow_steps ws
+       JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
+       LEFT JOIN tasker_workflow_step_transitions cur ON cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
+      WHERE ws.task_id = $1
+      ORDER BY ws.workflow_step_id`,
+    [taskId],
+  );
+  return rows;
+}

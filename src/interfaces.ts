@@ -1,0 +1,119 @@
+import type { TaskerEvent } from './events/event-bus';
+import type { StepHandlerMap } from './handlers/step-handler';
+import type { JsonObject, JsonValue, TaskDefinition } from './registry/types';
+import type { StepState, TaskState } from './state/states';
+
+/** What a caller asks for when creating a task (REST and GraphQL map onto this). */
+export interface TaskRequest {
+  name: string;
+  /** Default `'default'`. */
+  namespace?: string;
+  /** Exact version, or `'latest'` (the default when omitted): the highest registered semver. */
+  version?: string;
+  context: JsonObject;
+  initiator?: string;
+  sourceSystem?: string;
+  reason?: string;
+  tags?: string[];
+  /** Names of skippable steps to skip: they are resolved manually at creation and never run. */
+  bypassSteps?: string[];
+  requestedAt?: Date | string;
+}
+
+/** The identity inputs handed to an identity strategy (reference §3.2). */
+export interface TaskIdentityInput {
+  name: string;
+  namespace: string;
+  version: string;
+  initiator: string;
+  sourceSystem: string;
+  reason: string;
+  context: JsonObject;
+  bypassSteps: string[];
+  requestedAt: Date;
+}
+
+/**
+ * `'default'`: every task is unique; `'hash'`: identical requests within the same minute collide;
+ * a function returns the identity string itself (at most 128 characters).
+ */
+export type IdentityStrategy = 'default' | 'hash' | ((identity: TaskIdentityInput) => string);
+
+export interface WorkflowStep {
+  workflowStepId: number;
+  taskId: number;
+  name: string;
+  status: StepState;
+  dependsOn: string[];
+  retryable: boolean;
+  retryLimit: number;
+  attempts: number;
+  inProcess: boolean;
+  processed: boolean;
+  processedAt: Date | null;
+  lastAttemptedAt: Date | null;
+  backoffRequestSeconds: number | null;
+  inputs: JsonObject;
+  results: JsonValue | null;
+  skippable: boolean;
+  timeoutSeconds: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Task {
+  taskId: number;
+  name: string;
+  namespace: string;
+  version: string;
+  /** `<namespace>.<name>@<version>` */
+  fullName: string;
+  status: TaskState;
+  complete: boolean;
+  requestedAt: Date;
+  initiator: string;
+  sourceSystem: string;
+  reason: string;
+  tags: string[];
+  bypassSteps: string[];
+  context: JsonObject;
+  identityHash: string;
+  createdAt: Date;
+  updatedAt: Date;
+  steps: WorkflowStep[];
+}
+
+/** pino-compatible logger (the subset Tasker calls). */
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+export interface TaskerOptions {
+  /** PostgreSQL connection string; default `process.env.DATABASE_URL`, else an embedded PostgreSQL under `./.tasker/`. */
+  databaseUrl?: string;
+  /** Task definitions from `defineTask` (or parsed YAML). */
+  tasks?: TaskDefinition[];
+  /** Folder of YAML task definitions; default `./config/tasker/tasks` when it exists. */
+  taskDirectory?: string;
+  /** `handlerClass` name → `StepHandler` subclass or async function. */
+  stepHandlers?: StepHandlerMap;
+  /** Apply migrations in `ready()`; default true. */
+  migrate?: boolean;
+  logger?: Logger;
+  identityStrategy?: IdentityStrategy;
+  /** Connection pool size for the engine's queries; default 10. */
+  poolSize?: number;
+  /** Where the embedded PostgreSQL keeps its data when no database URL is given; default `./.tasker`. */
+  dataDirectory?: string;
+}
+
+export type EventSubscriber = (event: TaskerEvent) => void;
+
+export interface TaskerEvents {
+  /** Patterns: an exact name, `prefix.*`, or `*`. Returns the unsubscribe function. */
+  subscribe(pattern: string, subscriber: EventSubscriber): () => void;
+}

@@ -1,0 +1,176 @@
+import type pg from 'pg';
+import { insertEdges, insertSteps, insertTaskUnlessDuplicate } from '../db/queries/tasks';
+import { withTransaction } from '../db/transaction';
+import { InvalidRequestError, TaskConflictError, type ValidationDetail } from '../errors';
+import type { IdentityStrategy, Task, TaskRequest, WorkflowStep } from '../interfaces';
+import type { TaskRegistry } from '../registry/task-registry';
+import type { StepTemplate, TaskDefinition } from '../registry/types';
+import type { TransitionService } from '../state/transition-service';
+import type { ContextValidator } from './context-validator';
+import type { DefinitionStore } from './definition-store';
+import { computeIdentity } from './identity';
+import { appendPointer } from './json-pointer';
+import { normalizeTaskRequest, type NormalizedTaskRequest } from './task-request';
+
+export interface TaskInitializerDependencies {
+  pool: pg.Pool;
+  registry: TaskRegistry;
+  definitions: DefinitionStore;
+  contextValidator: ContextValidator;
+  transitions: TransitionService;
+  identityStrategy: IdentityStrategy;
+  onAfterCommitError: (error: unknown) => void;
+}
+
+/** The metadata of a step skipped through `bypassSteps`. */
+const BYPASS_METADATA = { resolved_by: 'bypass_steps' };
+
+/**
+ * Creates tasks: validates the request and its context (nothing is written when either is invalid),
+ * then writes the task, its steps, their edges and the initial transitions in one transaction.
+ */
+export class TaskInitializer {
+  constructor(private readonly deps: TaskInitializerDependencies) {}
+
+  async createTask(input: TaskRequest): Promise<Task> {
+    const request = normalizeTaskRequest(input);
+    const definition = this.deps.registry.resolve(request.name, {
+      namespace: request.namespace,
+      version: request.version,
+    });
+    this.deps.contextValidator.validate(definition, request.context);
+    const bypassed = bypassedTemplates(definition, request.bypassSteps);
+    const identityHash = computeIdentity(this.deps.identityStrategy, {
+      ...request,
+      namespace: definition.namespaceName,
+      version: definition.version,
+    });
+    const persisted = await this.deps.definitions.ensure(definition);
+
+    return withTransaction(
+      this.deps.pool,
+      async (tx) => {
+        const inserted = await insertTaskUnlessDuplicate(tx, {
+          namedTaskId: persisted.namedTaskId,
+          requestedAt: request.requestedAt,
+          initiator: request.initiator,
+          sourceSystem: request.sourceSystem,
+          reason: request.reason,
+          bypassSteps: request.bypassSteps,
+          tags: request.tags,
+          context: request.context,
+          identityHash,
+        });
+        if (!inserted) throw new TaskConflictError(identityHash);
+        const { taskId } = inserted;
+        const templates = definition.stepTemplates;
+        const stepIds = await insertSteps(
+          tx,
+          taskId,
+          templates.map((template, index) => ({
+            namedStepId: persisted.namedStepIds[index],
+            retryable: template.defaultRetryable,
+            retryLimit: template.defaultRetryLimit,
+            skippable: template.skippable,
+            timeoutSeconds: template.timeoutSeconds,
+          })),
+        );
+        const stepIdByName = new Map(templates.map((template, index) => [template.name, stepIds[index]]));
+        await insertEdges(
+          tx,
+          templates.flatMap((template) =>
+            template.dependsOn.map((parent) => ({
+              fromStepId: stepIdByName.get(parent) as number,
+              toStepId: stepIdByName.get(template.name) as number,
+            })),
+          ),
+        );
+        await this.deps.transitions.recordTaskCreated(
+          tx,
+          { taskId, name: definition.name, namespace: definition.namespaceName, version: definition.version },
+          { step_count: templates.length },
+        );
+        await this.deps.transitions.transitionSteps(
+          tx,
+          bypassed.map((template) => ({
+            stepId: stepIdByName.get(template.name) as number,
+            toState: 'resolved_manually',
+            metadata: BYPASS_METADATA,
+          })),
+        );
+        return buildCreatedTask(definition, request, identityHash, inserted, stepIds, bypassed);
+      },
+      this.deps.onAfterCommitError,
+    );
+  }
+}
+
+function bypassedTemplates(definition: TaskDefinition, names: readonly string[]): StepTemplate[] {
+  const details: ValidationDetail[] = [];
+  const templates: StepTemplate[] = [];
+  names.forEach((name, index) => {
+    const template = definition.stepTemplates.find((t) => t.name === name);
+    const path = appendPointer('/bypassSteps', index);
+    if (!template) details.push({ path, message: `names no step of this task ('${name}')` });
+    else if (!template.skippable) details.push({ path, message: `step '${name}' is not skippable` });
+    else templates.push(template);
+  });
+  if (details.length > 0) {
+    throw new InvalidRequestError(
+      `Invalid bypassSteps: ${details.map((d) => d.message).join('; ')}`,
+      details,
+    );
+  }
+  return templates;
+}
+
+function buildCreatedTask(
+  definition: TaskDefinition,
+  request: NormalizedTaskRequest,
+  identityHash: string,
+  inserted: { taskId: number; createdAt: Date; updatedAt: Date },
+  stepIds: readonly number[],
+  bypassed: readonly StepTemplate[],
+): Task {
+  const steps = definition.stepTemplates.map((template, index): WorkflowStep => ({
+    workflowStepId: stepIds[index],
+    taskId: inserted.taskId,
+    name: template.name,
+    status: bypassed.includes(template) ? 'resolved_manually' : 'pending',
+    dependsOn: [...template.dependsOn],
+    retryable: template.defaultRetryable,
+    retryLimit: template.defaultRetryLimit,
+    attempts: 0,
+    inProcess: false,
+    processed: false,
+    processedAt: null,
+    lastAttemptedAt: null,
+    backoffRequestSeconds: null,
+    inputs: request.context,
+    results: null,
+    skippable: template.skippable,
+    timeoutSeconds: template.timeoutSeconds,
+    createdAt: inserted.createdAt,
+    updatedAt: inserted.createdAt,
+  }));
+  return {
+    taskId: inserted.taskId,
+    name: definition.name,
+    namespace: definition.namespaceName,
+    version: definition.version,
+    fullName: `${definition.namespaceName}.${definition.name}@${definition.version}`,
+    status: 'pending',
+    complete: false,
+    requestedAt: request.requestedAt,
+    initiator: request.initiator,
+    sourceSystem: request.sourceSystem,
+    reason: request.reason,
+    tags: request.tags,
+    bypassSteps: request.bypassSteps,
+    context: request.context,
+    identityHash,
+    createdAt: inserted.createdAt,
+    updatedAt: inserted.updatedAt,
+    steps,
+  };
+}
