@@ -1,10 +1,11 @@
 -- Dependency level of every step of one task: 0 for a root (no parent), otherwise the LONGEST
 -- path from any root, ordered by level then step id (reference §4.5).
--- Why plpgsql instead of the reference's recursive CTE over paths: enumerating paths is
--- exponential on dense lattices, and even a (step, level)-deduplicated recursive CTE costs
--- O(steps × edges) there (a 200-step complete DAG took 0.5 s). This is Kahn's algorithm over
--- dense in-memory arrays: the task's edges are read once and each edge is relaxed once, so the
--- cost is O(steps + edges) (a 1,000-step chain or fan-out takes a few milliseconds).
+-- Why plpgsql instead of the reference's recursive CTE (UNION ALL over every path, then MAX):
+-- enumerating paths is exponential on dense lattices, and even a (step, level)-deduplicated
+-- recursive CTE costs O(steps × edges) there (0.5 s for a 200-step complete DAG, 1.3 s for a
+-- 1,000-step chain with skip edges). This is Kahn's algorithm over in-memory arrays: the task's
+-- edges are read once and each edge is relaxed once, so the cost is O(steps + edges) (about
+-- 10 ms for a 1,000-step chain or fan-out, 50 ms for the 200-step complete DAG).
 -- jit is off because these small queries look expensive to the planner when a few tasks have huge
 -- graphs, and compiling them would then cost more (100+ ms) than running them.
 -- Deviation: steps on a dependency cycle (and their descendants) have no level and are omitted,

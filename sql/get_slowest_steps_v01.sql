@@ -55,7 +55,7 @@ AS $$
       SELECT s.created_at
       FROM tasker_workflow_step_transitions s
       WHERE s.workflow_step_id = done.workflow_step_id AND s.to_state = 'in_progress' AND s.sort_key < done.sort_key
-      ORDER BY s.sort_key ASC
+      ORDER BY s.sort_key DESC
       LIMIT 1
     ) started
     JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id

@@ -65,7 +65,7 @@ AS $$
       COALESCE(
         CASE WHEN ws.backoff_request_seconds IS NOT NULL AND ws.last_attempted_at IS NOT NULL
           THEN ws.last_attempted_at + make_interval(secs => ws.backoff_request_seconds) END,
-        failure.created_at + make_interval(secs => power(2, ws.attempts))
+        failure.created_at + make_interval(secs => LEAST(power(2, ws.attempts), 30))
       ) AS next_retry_at
     FROM tasker_workflow_step_transitions failure
     JOIN tasker_workflow_steps ws ON ws.workflow_step_id = failure.workflow_step_id

@@ -9,8 +9,14 @@ export interface LockedTask {
   sortKey: number | null;
 }
 
-/** Locks the task row (FOR UPDATE) and reads its current state and latest sort key. */
+/**
+ * Locks the task row (FOR UPDATE), then reads its current state and latest sort key. The read is a
+ * separate statement on purpose: under READ COMMITTED a statement that waited for the lock still
+ * sees joined rows as of its own start, so it could miss the transition the lock holder just wrote.
+ */
 export async function lockTaskForTransition(db: Queryable, taskId: number): Promise<LockedTask | undefined> {
+  const locked = await db.query('SELECT 1 FROM tasker_tasks WHERE task_id = $1 FOR UPDATE', [taskId]);
+  if (locked.rowCount === 0) return undefined;
   const { rows } = await db.query<LockedTask>(
     `SELECT t.task_id AS "taskId", nt.name, ns.name AS namespace, nt.version,
             cur.to_state AS "currentState", cur.sort_key AS "sortKey"
@@ -18,8 +24,7 @@ export async function lockTaskForTransition(db: Queryable, taskId: number): Prom
        JOIN tasker_named_tasks nt ON nt.named_task_id = t.named_task_id
        JOIN tasker_task_namespaces ns ON ns.task_namespace_id = nt.task_namespace_id
        LEFT JOIN tasker_task_transitions cur ON cur.task_id = t.task_id AND cur.most_recent
-      WHERE t.task_id = $1
-        FOR UPDATE OF t`,
+      WHERE t.task_id = $1`,
     [taskId],
   );
   return rows[0];
@@ -108,8 +113,7 @@ export async function lockStepsForTransition(
        JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
        LEFT JOIN tasker_workflow_step_transitions cur ON cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
       WHERE ws.workflow_step_id = ANY ($1::bigint[])
-      ORDER BY ws.workflow_step_id
-        FOR UPDATE OF ws`,
+      ORDER BY ws.workflow_step_id`,
     [stepIds],
   );
   return rows;
