@@ -1,4 +1,6 @@
+import type { WorkflowStep } from '../../interfaces';
 import type { Queryable } from '../pool';
+import { TASK_DEFINITION_JOINS } from './fragments';
 
 export interface TaskRow {
   taskId: number;
@@ -25,9 +27,7 @@ export async function findTask(db: Queryable, taskId: number): Promise<TaskRow |
             COALESCE(cur.to_state, 'pending') AS status, t.complete, t.requested_at AS "requestedAt",
             t.initiator, t.source_system AS "sourceSystem", t.reason, t.tags, t.bypass_steps AS "bypassSteps",
             t.context, t.identity_hash AS "identityHash", t.created_at AS "createdAt", t.updated_at AS "updatedAt"
-       FROM tasker_tasks t
-       JOIN tasker_named_tasks nt ON nt.named_task_id = t.named_task_id
-       JOIN tasker_task_namespaces ns ON ns.task_namespace_id = nt.task_namespace_id
+       FROM tasker_tasks t ${TASK_DEFINITION_JOINS}
        LEFT JOIN tasker_task_transitions cur ON cur.task_id = t.task_id AND cur.most_recent
       WHERE t.task_id = $1`,
     [taskId],
@@ -35,27 +35,12 @@ export async function findTask(db: Queryable, taskId: number): Promise<TaskRow |
   return rows[0];
 }
 
-export interface StepRow {
-  workflowStepId: number;
-  taskId: number;
-  name: string;
+/** A step as read from the database, before its state and JSON columns are typed. */
+export type StepRow = Omit<WorkflowStep, 'status' | 'inputs' | 'results'> & {
   status: string;
-  dependsOn: string[];
-  retryable: boolean;
-  retryLimit: number;
-  attempts: number;
-  inProcess: boolean;
-  processed: boolean;
-  processedAt: Date | null;
-  lastAttemptedAt: Date | null;
-  backoffRequestSeconds: number | null;
   inputs: Record<string, unknown> | null;
   results: unknown;
-  skippable: boolean;
-  timeoutSeconds: number | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
+};
 
 export async function findSteps(db: Queryable, taskId: number): Promise<StepRow[]> {
   const { rows } = await db.query<StepRow>(

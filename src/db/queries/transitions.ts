@@ -1,4 +1,5 @@
 import type { Queryable } from '../pool';
+import { TASK_DEFINITION_JOINS } from './fragments';
 
 export interface LockedTask {
   taskId: number;
@@ -20,9 +21,7 @@ export async function lockTaskForTransition(db: Queryable, taskId: number): Prom
   const { rows } = await db.query<LockedTask>(
     `SELECT t.task_id AS "taskId", nt.name, ns.name AS namespace, nt.version,
             cur.to_state AS "currentState", cur.sort_key AS "sortKey"
-       FROM tasker_tasks t
-       JOIN tasker_named_tasks nt ON nt.named_task_id = t.named_task_id
-       JOIN tasker_task_namespaces ns ON ns.task_namespace_id = nt.task_namespace_id
+       FROM tasker_tasks t ${TASK_DEFINITION_JOINS}
        LEFT JOIN tasker_task_transitions cur ON cur.task_id = t.task_id AND cur.most_recent
       WHERE t.task_id = $1`,
     [taskId],
