@@ -107,7 +107,7 @@ CREATE TABLE tasker_workflow_steps (
   processed_at timestamptz,
   attempts integer NOT NULL DEFAULT 0,
   last_attempted_at timestamptz,
-  backoff_request_seconds integer,
+  backoff_request_seconds numeric(12, 3),
   inputs jsonb,
   results jsonb,
   skippable boolean NOT NULL DEFAULT false,

@@ -16,9 +16,10 @@ RETURNS TABLE (
   completed_parents integer,
   attempts integer,
   retry_limit integer,
-  backoff_request_seconds integer,
+  backoff_request_seconds numeric,
   last_attempted_at timestamptz,
-  retryable boolean
+  retryable boolean,
+  in_process boolean
 )
 LANGUAGE sql STABLE
 AS $$

@@ -5,7 +5,8 @@
 --   and the backoff has elapsed: an explicit backoff (backoff_request_seconds, e.g. Retry-After)
 --   wins when set; otherwise a failed step waits min(2^attempts, 30) seconds after its failure.
 --   (The exponent is clamped before power() so a step with thousands of attempts cannot overflow.)
--- Time is the database clock (now()).
+-- Time is the database clock (now()). `in_process` means a queued or running job owns the step.
+-- backoff_request_seconds is numeric (the reference's integer cannot express sub-second backoff).
 CREATE OR REPLACE FUNCTION get_step_readiness_status_batch(input_task_ids bigint[], step_ids bigint[] DEFAULT NULL)
 RETURNS TABLE (
   workflow_step_id bigint,
@@ -22,9 +23,10 @@ RETURNS TABLE (
   completed_parents integer,
   attempts integer,
   retry_limit integer,
-  backoff_request_seconds integer,
+  backoff_request_seconds numeric,
   last_attempted_at timestamptz,
-  retryable boolean
+  retryable boolean,
+  in_process boolean
 )
 LANGUAGE sql STABLE
 AS $$
@@ -62,7 +64,7 @@ AS $$
       s.attempts < s.retry_limit AS retry_eligible,
       COALESCE(
         CASE WHEN s.backoff_request_seconds IS NOT NULL AND s.last_attempted_at IS NOT NULL
-          THEN s.last_attempted_at + make_interval(secs => s.backoff_request_seconds) END,
+          THEN s.last_attempted_at + make_interval(secs => s.backoff_request_seconds::double precision) END,
         CASE WHEN s.last_failure_at IS NOT NULL
           THEN s.last_failure_at + make_interval(secs => LEAST(power(2, LEAST(s.attempts, 30)), 30)) END
       ) AS next_retry_at
@@ -94,7 +96,8 @@ AS $$
     e.retry_limit,
     e.backoff_request_seconds,
     e.last_attempted_at,
-    e.retryable
+    e.retryable,
+    e.in_process
   FROM evaluated e
   ORDER BY e.task_id, e.workflow_step_id
 $$;

@@ -16,7 +16,8 @@ RETURNS TABLE (
   completion_percentage numeric,
   health_status text,
   permanently_blocked_steps bigint,
-  cancelled_steps bigint
+  cancelled_steps bigint,
+  enqueued_steps bigint
 )
 LANGUAGE sql STABLE
 AS $$

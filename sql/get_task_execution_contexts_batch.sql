@@ -5,6 +5,7 @@
 -- permanently blocked, so no task waits forever on work that can never happen. The predicate is the
 -- exact complement of the readiness function's attempt rules, so a step that is still ready (say a
 -- retryable = false step on its first attempt) is never counted as blocked.
+-- A pending step whose job is queued (in_process) counts as processing, like a running one.
 -- First matching rule wins: ready > processing > blocked > all complete > waiting.
 CREATE OR REPLACE FUNCTION get_task_execution_contexts_batch(input_task_ids bigint[])
 RETURNS TABLE (
@@ -22,7 +23,8 @@ RETURNS TABLE (
   completion_percentage numeric,
   health_status text,
   permanently_blocked_steps bigint,
-  cancelled_steps bigint
+  cancelled_steps bigint,
+  enqueued_steps bigint
 )
 LANGUAGE sql STABLE
 AS $$
@@ -39,7 +41,8 @@ AS $$
         WHERE r.current_state IN ('pending', 'error')
           AND (r.attempts >= r.retry_limit OR (r.attempts > 0 AND NOT r.retryable))
       ) AS exhausted_steps,
-      count(*) FILTER (WHERE r.current_state = 'cancelled') AS cancelled_steps
+      count(*) FILTER (WHERE r.current_state = 'cancelled') AS cancelled_steps,
+      count(*) FILTER (WHERE r.current_state = 'pending' AND r.in_process) AS enqueued_steps
     FROM get_step_readiness_status_batch(input_task_ids) r
     GROUP BY r.task_id
   ),
@@ -55,7 +58,8 @@ AS $$
       COALESCE(c.failed_steps, 0) AS failed_steps,
       COALESCE(c.ready_steps, 0) AS ready_steps,
       COALESCE(c.exhausted_steps, 0) + COALESCE(c.cancelled_steps, 0) AS blocked_steps,
-      COALESCE(c.cancelled_steps, 0) AS cancelled_steps
+      COALESCE(c.cancelled_steps, 0) AS cancelled_steps,
+      COALESCE(c.enqueued_steps, 0) AS enqueued_steps
     FROM tasker_tasks t
     LEFT JOIN tasker_task_transitions tt ON tt.task_id = t.task_id AND tt.most_recent
     LEFT JOIN step_counts c ON c.task_id = t.task_id
@@ -66,7 +70,7 @@ AS $$
       c.*,
       CASE
         WHEN c.ready_steps > 0 THEN 'has_ready_steps'
-        WHEN c.in_progress_steps > 0 THEN 'processing'
+        WHEN c.in_progress_steps > 0 OR c.enqueued_steps > 0 THEN 'processing'
         WHEN c.blocked_steps > 0 THEN 'blocked_by_failures'
         WHEN c.completed_steps = c.total_steps THEN 'all_complete'
         ELSE 'waiting_for_dependencies'
@@ -100,7 +104,8 @@ AS $$
       ELSE 'recovering'
     END AS health_status,
     d.blocked_steps AS permanently_blocked_steps,
-    d.cancelled_steps
+    d.cancelled_steps,
+    d.enqueued_steps
   FROM decided d
   ORDER BY d.task_id
 $$;

@@ -29,7 +29,9 @@ async function cloneDatabase(template: string): Promise<TestDatabase> {
   const name = uniqueName('tasker_t');
   await withAdminClient((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
   const url = databaseUrl(name);
-  const pool = createPool({ connectionString: url, max: 5 });
+  const pool = createPool({ connectionString: url, max: 5, applicationName: 'tasker-test' });
+  // DROP DATABASE … WITH (FORCE) may still reach a socket that is closing; that is expected.
+  pool.on('error', () => undefined);
   return {
     name,
     url,
