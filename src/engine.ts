@@ -7,22 +7,61 @@ import { migrateUp } from './db/migrator';
 import { createPool } from './db/pool';
 import { findSteps, findTask, type StepRow, type TaskRow } from './db/queries/task-reads';
 import { EventBus } from './events/event-bus';
-import type { Logger, Task, TaskerEvents, TaskerOptions, TaskRequest, WorkflowStep } from './interfaces';
+import type {
+  Logger,
+  RunUntilSettledOptions,
+  Task,
+  TaskerEvents,
+  TaskerOptions,
+  TaskRequest,
+  WorkerOptions,
+  WorkflowStep,
+} from './interfaces';
+import { normalizeBackoffOptions } from './orchestration/backoff';
 import { ContextValidator } from './orchestration/context-validator';
 import { DefinitionStore } from './orchestration/definition-store';
+import { NamespaceWorker, type NamespaceWorkerOptions } from './orchestration/namespace-worker';
+import { RunningSteps } from './orchestration/running-steps';
+import { StepExecutor } from './orchestration/step-executor';
+import { TaskControl } from './orchestration/task-control';
 import { TaskInitializer } from './orchestration/task-initializer';
+import { TaskReconciler } from './orchestration/task-reconciler';
+import { Wakeups } from './orchestration/wakeups';
+import { StepQueue } from './queue/step-queue';
 import { TaskRegistry } from './registry/task-registry';
 import { loadTaskDefinitionDirectory } from './registry/yaml';
 import type { JsonObject, JsonValue, TaskDefinition } from './registry/types';
-import type { StepState, TaskState } from './state/states';
+import { TERMINAL_TASK_STATES, type StepState, type TaskState } from './state/states';
 import { TransitionService } from './state/transition-service';
 
 const DEFAULT_TASK_DIRECTORY = path.join('config', 'tasker', 'tasks');
+const SETTLE_POLL_MS = 25;
 
 interface Runtime {
   pool: pg.Pool;
   embedded: EmbeddedDatabase | undefined;
+  queue: StepQueue;
+  wakeups: Wakeups;
   initializer: TaskInitializer;
+  control: TaskControl;
+  executor: StepExecutor;
+}
+
+type ResolvedWorkerOptions = NamespaceWorkerOptions & {
+  namespaces: string[] | undefined;
+  recoveryCheckSeconds: number;
+};
+
+function resolveWorkerOptions(worker: false | WorkerOptions | undefined): ResolvedWorkerOptions | false {
+  if (worker === false) return false;
+  return {
+    concurrency: worker?.concurrency ?? 10,
+    batchSize: worker?.batchSize ?? 10,
+    pollIntervalMs: worker?.pollIntervalMs ?? 1_000,
+    heartbeatSeconds: Math.max(10, worker?.heartbeatSeconds ?? 30),
+    recoveryCheckSeconds: Math.max(1, worker?.recoveryCheckSeconds ?? 10),
+    namespaces: worker?.namespaces,
+  };
 }
 
 /** The programmatic API: everything the router, the CLI and tests use. */
@@ -32,8 +71,11 @@ export class TaskerEngine {
   readonly logger: Logger;
   private readonly bus: EventBus;
   private readonly transitions: TransitionService;
+  private readonly running = new RunningSteps();
+  private readonly workers = new Map<string, NamespaceWorker>();
+  private readonly workerOptions: ResolvedWorkerOptions | false;
   private runtime: Promise<Runtime> | undefined;
-  private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly options: TaskerOptions = {}) {
     this.logger = options.logger ?? defaultLogger();
@@ -43,10 +85,12 @@ export class TaskerEngine {
     this.events = { subscribe: (pattern, subscriber) => this.bus.subscribe(pattern, subscriber) };
     this.transitions = new TransitionService(this.bus);
     this.registry = new TaskRegistry({ stepHandlers: options.stepHandlers ?? {} });
+    this.workerOptions = resolveWorkerOptions(options.worker);
+    normalizeBackoffOptions(options.backoff);
     for (const definition of options.tasks ?? []) this.registry.register(definition);
   }
 
-  /** Connects (starting the embedded database when no URL is configured), migrates and loads YAML definitions. */
+  /** Connects (starting the embedded database when no URL is configured), migrates, loads YAML definitions and starts workers. */
   ready(): Promise<void> {
     return this.started().then(() => undefined);
   }
@@ -54,6 +98,8 @@ export class TaskerEngine {
   /** Registers one more definition (e.g. after `ready()`); `replace` swaps an existing version. */
   register(definition: TaskDefinition, options: { replace?: boolean } = {}): void {
     this.registry.register(definition, options);
+    if (this.runtime)
+      void this.runtime.then((runtime) => this.startWorker(runtime, definition.namespaceName));
   }
 
   async createTask(request: TaskRequest): Promise<Task> {
@@ -68,18 +114,88 @@ export class TaskerEngine {
     return task ? toTask(task, steps) : undefined;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (!this.runtime) return;
-    const runtime = await this.runtime.catch(() => undefined);
+  /** Cancels the task, its unfinished steps and their jobs; running handlers see `ctx.signal` abort. */
+  async cancelTask(taskId: number): Promise<Task> {
+    const { control } = await this.started();
+    await control.cancelTask(taskId);
+    return this.requireTask(taskId);
+  }
+
+  /** Takes a task in `error` back to running; failed steps get a fresh set of attempts. */
+  async retryTask(taskId: number): Promise<Task> {
+    const { control } = await this.started();
+    await control.retryTask(taskId);
+    return this.requireTask(taskId);
+  }
+
+  /** Resolves a pending or failed step by hand (with optional results); its dependants can then run. */
+  async resolveStep(taskId: number, stepId: number, results?: JsonValue): Promise<Task> {
+    const { control } = await this.started();
+    await control.resolveStep(taskId, stepId, results);
+    return this.requireTask(taskId);
+  }
+
+  /** Resolves with the task once it is complete, error, cancelled or resolved manually. */
+  async runUntilSettled(taskId: number, { timeoutMs = 30_000 }: RunUntilSettledOptions = {}): Promise<Task> {
+    const { pool } = await this.started();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const task = await findTask(pool, taskId);
+      if (!task) throw new Error(`Task ${taskId} not found`);
+      if (TERMINAL_TASK_STATES.includes(task.status as TaskState)) return this.requireTask(taskId);
+      if (Date.now() > deadline) {
+        throw new Error(`Task ${taskId} did not settle within ${timeoutMs} ms (status ${task.status})`);
+      }
+      await this.untilTaskEventOr(taskId, SETTLE_POLL_MS);
+    }
+  }
+
+  /** Stops claiming steps, lets running ones finish (up to `shutdownTimeoutMs`), then disconnects. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const runtime = await this.runtime?.catch(() => undefined);
     if (!runtime) return;
+    const deadline = Date.now() + (this.options.shutdownTimeoutMs ?? 30_000);
+    const stillRunning = await Promise.all([...this.workers.values()].map((worker) => worker.stop(deadline)));
+    const abandoned = stillRunning.reduce((sum, n) => sum + n, 0);
+    if (abandoned > 0) {
+      this.logger.warn(
+        { steps: abandoned },
+        'Shut down with steps still running; they will be retried elsewhere',
+      );
+    }
+    await runtime.wakeups.stop();
+    await runtime.queue.stop();
     await runtime.pool.end();
     await runtime.embedded?.stop();
   }
 
+  private async requireTask(taskId: number): Promise<Task> {
+    const task = await this.getTask(taskId);
+    if (!task) throw new Error(`Task ${taskId} not found`);
+    return task;
+  }
+
+  private untilTaskEventOr(taskId: number, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const unsubscribe = this.bus.subscribe('task.*', (event) => {
+        if (event.payload.task_id === taskId) done();
+      });
+      function done() {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      }
+    });
+  }
+
   private started(): Promise<Runtime> {
-    if (this.closed) return Promise.reject(new Error('The Tasker engine is closed'));
+    if (this.closing) return Promise.reject(new Error('The Tasker engine is closed'));
     this.runtime ??= this.start();
     return this.runtime;
   }
@@ -92,31 +208,123 @@ export class TaskerEngine {
       : await startEmbeddedDatabase({ dataDirectory: this.options.dataDirectory });
     if (embedded)
       this.logger.info({ url: embedded.url }, 'Using the embedded PostgreSQL (DATABASE_URL is not set)');
-    const pool = createPool({
-      connectionString: configuredUrl ?? (embedded as EmbeddedDatabase).url,
-      max: this.options.poolSize,
-    });
+    const connectionString = configuredUrl ?? (embedded as EmbeddedDatabase).url;
+    const pool = createPool({ connectionString, max: this.options.poolSize });
     pool.on('error', (error) => this.logger.error({ err: error }, 'Idle database connection failed'));
     try {
-      if (this.options.migrate !== false) {
-        const applied = await migrateUp(pool);
-        if (applied.length > 0) this.logger.info({ applied }, 'Applied database migrations');
-      }
+      return await this.assemble(pool, connectionString, embedded);
     } catch (error) {
       await pool.end();
       await embedded?.stop();
       throw error;
     }
-    const initializer = new TaskInitializer({
-      pool,
-      registry: this.registry,
-      definitions: new DefinitionStore(pool),
-      contextValidator: new ContextValidator(),
-      transitions: this.transitions,
-      identityStrategy: this.options.identityStrategy ?? 'default',
-      onAfterCommitError: (error) => this.logger.error({ err: error }, 'Publishing after commit failed'),
+  }
+
+  private async assemble(
+    pool: pg.Pool,
+    connectionString: string,
+    embedded: EmbeddedDatabase | undefined,
+  ): Promise<Runtime> {
+    if (this.options.migrate !== false) {
+      const applied = await migrateUp(pool);
+      if (applied.length > 0) this.logger.info({ applied }, 'Applied database migrations');
+    }
+    const workers = this.workerOptions;
+    const queue = new StepQueue({
+      connectionString,
+      schema: this.options.queueSchema ?? 'tasker_pgboss',
+      heartbeatSeconds: workers ? workers.heartbeatSeconds : 30,
+      recoveryCheckSeconds: workers ? workers.recoveryCheckSeconds : 10,
+      supervise: workers !== false,
+      poolSize: Math.max(2, Math.ceil((this.options.poolSize ?? 10) / 2)),
+      logger: this.logger,
     });
-    return { pool, embedded, initializer };
+    await queue.start();
+    const onAfterCommitError = (error: unknown) =>
+      this.logger.error({ err: error }, 'An after-commit callback failed');
+    const wakeups = new Wakeups(
+      pool,
+      connectionString,
+      {
+        wake: (namespace) => this.workers.get(namespace)?.wake(),
+        cancel: (taskId) => this.running.abortTask(taskId),
+        reconnected: () => this.workers.forEach((worker) => worker.wake()),
+      },
+      this.logger,
+    );
+    queue.onEnqueued((namespace) => {
+      const local = this.workers.get(namespace);
+      local?.wake();
+      if (!local?.hasCapacity()) wakeups.announce(namespace);
+    });
+    const reconciler = new TaskReconciler(queue, this.transitions);
+    const runtime: Runtime = {
+      pool,
+      embedded,
+      queue,
+      wakeups,
+      initializer: new TaskInitializer({
+        pool,
+        registry: this.registry,
+        definitions: new DefinitionStore(pool),
+        contextValidator: new ContextValidator(),
+        transitions: this.transitions,
+        reconciler,
+        queue,
+        identityStrategy: this.options.identityStrategy ?? 'default',
+        onAfterCommitError,
+      }),
+      control: new TaskControl({
+        pool,
+        queue,
+        transitions: this.transitions,
+        reconciler,
+        onCancelled: (taskId) => {
+          this.running.abortTask(taskId);
+          wakeups
+            .broadcastCancel(taskId)
+            .catch((error: unknown) =>
+              this.logger.warn({ err: error, taskId }, 'Could not tell other processes about a cancellation'),
+            );
+        },
+        onAfterCommitError,
+      }),
+      executor: new StepExecutor({
+        pool,
+        queue,
+        transitions: this.transitions,
+        reconciler,
+        registry: this.registry,
+        stepHandlers: this.options.stepHandlers ?? {},
+        backoff: normalizeBackoffOptions(this.options.backoff),
+        bus: this.bus,
+        running: this.running,
+        logger: this.logger,
+        onAfterCommitError,
+      }),
+    };
+    if (workers) {
+      await wakeups.start();
+      const namespaces = workers.namespaces ?? this.registry.namespaces().map((n) => n.name);
+      for (const namespace of namespaces) await this.startWorker(runtime, namespace);
+    }
+    return runtime;
+  }
+
+  private async startWorker(runtime: Runtime, namespace: string): Promise<void> {
+    const options = this.workerOptions;
+    if (!options || this.closing || this.workers.has(namespace)) return;
+    if (options.namespaces && !options.namespaces.includes(namespace)) return;
+    await runtime.queue.ensureQueue(namespace);
+    const worker = new NamespaceWorker(
+      namespace,
+      runtime.queue,
+      (job) => runtime.executor.execute(namespace, job),
+      options,
+      this.logger,
+    );
+    this.workers.set(namespace, worker);
+    worker.start();
   }
 
   private loadTaskDirectory(): void {

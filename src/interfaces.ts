@@ -92,6 +92,37 @@ export interface Logger {
   child(bindings: Record<string, unknown>): Logger;
 }
 
+export interface WorkerOptions {
+  /** Most steps this process runs at once, per namespace; default 10. */
+  concurrency?: number;
+  /** Namespaces whose steps this process runs; default every namespace of the registered definitions. */
+  namespaces?: string[];
+  /** Most jobs claimed per fetch; default 10. */
+  batchSize?: number;
+  /** How often an idle worker polls when nothing wakes it (ms); default 1000. */
+  pollIntervalMs?: number;
+  /** A worker that misses heartbeats this long (seconds, ≥ 10) is presumed dead and its steps are retried elsewhere; default 30. */
+  heartbeatSeconds?: number;
+  /** How often (seconds) to look for steps abandoned by dead workers; default 10. */
+  recoveryCheckSeconds?: number;
+}
+
+export interface BackoffSettings {
+  /** Delay after the first failed attempt (seconds); default 1. */
+  initialSeconds?: number;
+  /** Growth per attempt; default 2. */
+  multiplier?: number;
+  /** Upper bound (seconds); default 300. */
+  maxSeconds?: number;
+  /** Random spread as a fraction (0.1 = ±10 %); default 0.1. */
+  jitter?: number;
+}
+
+export interface RunUntilSettledOptions {
+  /** Reject if the task is not settled by then; default 30 000 ms. */
+  timeoutMs?: number;
+}
+
 export interface TaskerOptions {
   /** PostgreSQL connection string; default `process.env.DATABASE_URL`, else an embedded PostgreSQL under `./.tasker/`. */
   databaseUrl?: string;
@@ -109,6 +140,14 @@ export interface TaskerOptions {
   poolSize?: number;
   /** Where the embedded PostgreSQL keeps its data when no database URL is given; default `./.tasker`. */
   dataDirectory?: string;
+  /** Run step workers in this process (`false` for an API-only or script process); default on. */
+  worker?: false | WorkerOptions;
+  /** Retry backoff for failed steps (a handler's `retryAfterSeconds` always wins). */
+  backoff?: BackoffSettings;
+  /** PostgreSQL schema for pg-boss's tables; default `tasker_pgboss`. */
+  queueSchema?: string;
+  /** How long `close()` lets running steps finish (ms) before giving up on them; default 30 000. */
+  shutdownTimeoutMs?: number;
 }
 
 export type EventSubscriber = (event: TaskerEvent) => void;

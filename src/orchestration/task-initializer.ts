@@ -6,6 +6,8 @@ import type { IdentityStrategy, Task, TaskRequest, WorkflowStep } from '../inter
 import type { TaskRegistry } from '../registry/task-registry';
 import type { StepTemplate, TaskDefinition } from '../registry/types';
 import type { TransitionService } from '../state/transition-service';
+import type { StepQueue } from '../queue/step-queue';
+import type { TaskReconciler } from './task-reconciler';
 import type { ContextValidator } from './context-validator';
 import type { DefinitionStore } from './definition-store';
 import { computeIdentity } from './identity';
@@ -18,6 +20,8 @@ export interface TaskInitializerDependencies {
   definitions: DefinitionStore;
   contextValidator: ContextValidator;
   transitions: TransitionService;
+  reconciler: TaskReconciler;
+  queue: StepQueue;
   identityStrategy: IdentityStrategy;
   onAfterCommitError: (error: unknown) => void;
 }
@@ -27,7 +31,8 @@ const BYPASS_METADATA = { resolved_by: 'bypass_steps' };
 
 /**
  * Creates tasks: validates the request and its context (nothing is written when either is invalid),
- * then writes the task, its steps, their edges and the initial transitions in one transaction.
+ * then writes the task, its steps, their edges, the initial transitions and the jobs of its root
+ * steps in one transaction.
  */
 export class TaskInitializer {
   constructor(private readonly deps: TaskInitializerDependencies) {}
@@ -46,6 +51,7 @@ export class TaskInitializer {
       version: definition.version,
     });
     const persisted = await this.deps.definitions.ensure(definition);
+    await this.deps.queue.ensureQueue(definition.namespaceName);
 
     return withTransaction(
       this.deps.pool,
@@ -98,7 +104,15 @@ export class TaskInitializer {
             metadata: BYPASS_METADATA,
           })),
         );
-        return buildCreatedTask(definition, request, identityHash, inserted, stepIds, bypassed);
+        const reconciled = await this.deps.reconciler.reconcile(tx, taskId, definition.namespaceName);
+        const created = buildCreatedTask(definition, request, identityHash, inserted, stepIds, bypassed);
+        const enqueued = new Set(reconciled?.enqueuedStepIds);
+        return {
+          ...created,
+          status: reconciled?.status ?? created.status,
+          complete: reconciled?.status === 'complete',
+          steps: created.steps.map((step) => ({ ...step, inProcess: enqueued.has(step.workflowStepId) })),
+        };
       },
       this.deps.onAfterCommitError,
     );

@@ -124,11 +124,23 @@ describe('engine.createTask', () => {
     expect(transitions).toEqual([
       { from_state: null, to_state: 'pending', sort_key: 0, most_recent: true, metadata: { step_count: 4 } },
     ]);
-    const { rows: ready } = await db.pool.query(
-      'SELECT name FROM get_step_readiness_status($1) WHERE ready_for_execution',
+    const { rows: queued } = await db.pool.query(
+      'SELECT name FROM get_step_readiness_status($1) WHERE in_process',
       [task.taskId],
     );
-    expect(ready).toEqual([{ name: 'start' }]);
+    expect(queued).toEqual([{ name: 'start' }]);
+    expect(task.steps.map((s) => s.inProcess)).toEqual([true, false, false, false]);
+    const { rows: jobs } = await db.pool.query(
+      `SELECT name, data, state FROM tasker_pgboss.job WHERE (data->>'taskId')::bigint = $1`,
+      [task.taskId],
+    );
+    expect(jobs).toEqual([
+      {
+        name: 'tasker.shapes',
+        data: { taskId: task.taskId, stepId: task.steps[0].workflowStepId },
+        state: 'created',
+      },
+    ]);
   });
 
   it('publishes task.initialize_requested once the task is committed', async () => {

@@ -1,0 +1,268 @@
+import type { Queryable } from '../pool';
+import { TASK_DEFINITION_JOINS } from './fragments';
+
+/** Locks a task row for the rest of the transaction: every change to a task's steps serialises here. */
+export async function lockTask(db: Queryable, taskId: number): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM tasker_tasks WHERE task_id = $1 FOR UPDATE', [taskId]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** The task's current state without locking it (undefined when there is no such task). */
+export async function currentTaskState(db: Queryable, taskId: number): Promise<string | undefined> {
+  const { rows } = await db.query<{ state: string }>(
+    `SELECT COALESCE(cur.to_state, 'pending') AS state
+       FROM tasker_tasks t
+       LEFT JOIN tasker_task_transitions cur ON cur.task_id = t.task_id AND cur.most_recent
+      WHERE t.task_id = $1`,
+    [taskId],
+  );
+  return rows[0]?.state;
+}
+
+export interface ExecutionStepRow {
+  taskId: number;
+  taskName: string;
+  namespace: string;
+  version: string;
+  taskState: string;
+  context: Record<string, unknown>;
+  tags: string[];
+  stepId: number;
+  stepName: string;
+  stepState: string;
+  attempts: number;
+  retryLimit: number;
+  retryable: boolean;
+  inProcess: boolean;
+  timeoutSeconds: number | null;
+  inputs: Record<string, unknown> | null;
+  nextRetryAt: Date | null;
+  retryEligible: boolean;
+}
+
+/** Locks the step row and reads what claiming it needs (call after `lockTask`). */
+export async function loadStepForClaim(db: Queryable, stepId: number): Promise<ExecutionStepRow | undefined> {
+  await db.query('SELECT 1 FROM tasker_workflow_steps WHERE workflow_step_id = $1 FOR UPDATE', [stepId]);
+  const { rows } = await db.query<ExecutionStepRow>(
+    `SELECT t.task_id AS "taskId", nt.name AS "taskName", ns.name AS namespace, nt.version,
+            COALESCE(tt.to_state, 'pending') AS "taskState", t.context, t.tags,
+            ws.workflow_step_id AS "stepId", r.name AS "stepName", r.current_state AS "stepState",
+            r.attempts, r.retry_limit AS "retryLimit", r.retryable, r.in_process AS "inProcess",
+            ws.timeout_seconds AS "timeoutSeconds", ws.inputs, r.next_retry_at AS "nextRetryAt",
+            r.retry_eligible AS "retryEligible"
+       FROM tasker_workflow_steps ws
+       JOIN tasker_tasks t ON t.task_id = ws.task_id ${TASK_DEFINITION_JOINS}
+       LEFT JOIN tasker_task_transitions tt ON tt.task_id = t.task_id AND tt.most_recent
+       CROSS JOIN LATERAL get_step_readiness_status(ws.task_id, ARRAY[ws.workflow_step_id]) r
+      WHERE ws.workflow_step_id = $1`,
+    [stepId],
+  );
+  return rows[0];
+}
+
+export async function markStepStarted(db: Queryable, stepId: number): Promise<void> {
+  await db.query(
+    `UPDATE tasker_workflow_steps SET in_process = true, last_attempted_at = now(), updated_at = now()
+      WHERE workflow_step_id = $1`,
+    [stepId],
+  );
+}
+
+export async function setStepsInProcess(
+  db: Queryable,
+  stepIds: readonly number[],
+  inProcess: boolean,
+): Promise<void> {
+  if (stepIds.length === 0) return;
+  await db.query(
+    `UPDATE tasker_workflow_steps SET in_process = $2, updated_at = now() WHERE workflow_step_id = ANY ($1::bigint[])`,
+    [stepIds, inProcess],
+  );
+}
+
+/** Records a crashed or timed-out worker's attempt as a failure. Returns the new attempt count. */
+export async function recordAbandonedAttempt(db: Queryable, stepId: number): Promise<number> {
+  const { rows } = await db.query<{ attempts: number }>(
+    `UPDATE tasker_workflow_steps
+        SET attempts = attempts + 1, last_attempted_at = now(), backoff_request_seconds = 0, updated_at = now()
+      WHERE workflow_step_id = $1
+      RETURNING attempts`,
+    [stepId],
+  );
+  return rows[0].attempts;
+}
+
+export interface AncestorResult {
+  name: string;
+  results: unknown;
+}
+
+/** Results of every completed or manually resolved ancestor of the step. */
+export async function ancestorResults(db: Queryable, stepId: number): Promise<AncestorResult[]> {
+  const { rows } = await db.query<AncestorResult>(
+    `WITH RECURSIVE ancestors(step_id) AS (
+       SELECT from_step_id FROM tasker_workflow_step_edges WHERE to_step_id = $1
+       UNION
+       SELECT e.from_step_id FROM tasker_workflow_step_edges e JOIN ancestors a ON e.to_step_id = a.step_id
+     )
+     SELECT ns.name, ws.results
+       FROM ancestors a
+       JOIN tasker_workflow_steps ws ON ws.workflow_step_id = a.step_id
+       JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
+       JOIN tasker_workflow_step_transitions cur ON cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
+      WHERE cur.to_state IN ('complete', 'resolved_manually')`,
+    [stepId],
+  );
+  return rows;
+}
+
+export interface RecordedOutcome {
+  attempts: number;
+  lastAttemptedAt: Date;
+}
+
+export async function recordStepSuccess(
+  db: Queryable,
+  stepId: number,
+  results: unknown,
+): Promise<RecordedOutcome> {
+  const { rows } = await db.query<RecordedOutcome>(
+    `UPDATE tasker_workflow_steps
+        SET processed = true, processed_at = now(), in_process = false, attempts = attempts + 1,
+            last_attempted_at = now(), backoff_request_seconds = NULL, results = $2, updated_at = now()
+      WHERE workflow_step_id = $1
+      RETURNING attempts, last_attempted_at AS "lastAttemptedAt"`,
+    [stepId, JSON.stringify(results)],
+  );
+  return rows[0];
+}
+
+export interface StepFailureUpdate {
+  stepId: number;
+  /** Merged into the step's results under `_error`, so results a handler stored are kept. */
+  error: Record<string, unknown>;
+  /** False for a permanent failure: the step may not be retried. */
+  retryable: boolean;
+  /** Seconds until the retry, or null when no retry is scheduled. */
+  backoffSeconds: number | null;
+}
+
+export async function recordStepFailure(db: Queryable, failure: StepFailureUpdate): Promise<RecordedOutcome> {
+  const { rows } = await db.query<RecordedOutcome>(
+    `UPDATE tasker_workflow_steps
+        SET attempts = attempts + 1, last_attempted_at = now(), in_process = $4::numeric IS NOT NULL,
+            retryable = retryable AND $3, backoff_request_seconds = $4,
+            results = CASE WHEN jsonb_typeof(results) = 'object' THEN results ELSE '{}'::jsonb END
+                      || jsonb_build_object('_error', $2::jsonb),
+            updated_at = now()
+      WHERE workflow_step_id = $1
+      RETURNING attempts, last_attempted_at AS "lastAttemptedAt"`,
+    [failure.stepId, JSON.stringify(failure.error), failure.retryable, failure.backoffSeconds],
+  );
+  return rows[0];
+}
+
+export interface ReadyStep {
+  stepId: number;
+  stepName: string;
+}
+
+/** Steps that may run now and have no job yet (all of the task's, or only `candidates`). */
+export async function findReadySteps(
+  db: Queryable,
+  taskId: number,
+  candidates: readonly number[] | null,
+): Promise<ReadyStep[]> {
+  const { rows } = await db.query<ReadyStep>(
+    `SELECT workflow_step_id AS "stepId", name AS "stepName"
+       FROM get_step_readiness_status($1, $2::bigint[]) WHERE ready_for_execution`,
+    [taskId, candidates],
+  );
+  return rows;
+}
+
+export async function childStepIds(db: Queryable, stepIds: readonly number[]): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(
+    'SELECT DISTINCT to_step_id AS id FROM tasker_workflow_step_edges WHERE from_step_id = ANY ($1::bigint[])',
+    [stepIds],
+  );
+  return rows.map((row) => row.id);
+}
+
+export interface ExecutionContextRow {
+  status: string;
+  executionStatus: string;
+  totalSteps: number;
+  completedSteps: number;
+  readySteps: number;
+}
+
+export async function taskExecutionContext(
+  db: Queryable,
+  taskId: number,
+): Promise<ExecutionContextRow | undefined> {
+  const { rows } = await db.query<ExecutionContextRow>(
+    `SELECT status, execution_status AS "executionStatus", total_steps AS "totalSteps",
+            completed_steps AS "completedSteps", ready_steps AS "readySteps"
+       FROM get_task_execution_context($1)`,
+    [taskId],
+  );
+  return rows[0];
+}
+
+export interface StepState {
+  stepId: number;
+  state: string;
+  inProcess: boolean;
+}
+
+export async function taskStepStates(db: Queryable, taskId: number): Promise<StepState[]> {
+  const { rows } = await db.query<StepState>(
+    `SELECT ws.workflow_step_id AS "stepId", COALESCE(cur.to_state, 'pending') AS state, ws.in_process AS "inProcess"
+       FROM tasker_workflow_steps ws
+       LEFT JOIN tasker_workflow_step_transitions cur ON cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
+      WHERE ws.task_id = $1
+      ORDER BY ws.workflow_step_id`,
+    [taskId],
+  );
+  return rows;
+}
+
+/** Gives steps that can no longer run (exhausted or permanently failed) a fresh set of attempts. */
+export async function resetFailedSteps(db: Queryable, taskId: number): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(
+    `UPDATE tasker_workflow_steps ws
+        SET attempts = 0, backoff_request_seconds = 0, last_attempted_at = now(), in_process = false, updated_at = now()
+       FROM tasker_workflow_step_transitions cur
+      WHERE ws.task_id = $1 AND cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
+        AND cur.to_state = 'error'
+      RETURNING ws.workflow_step_id AS id`,
+    [taskId],
+  );
+  return rows.map((row) => row.id);
+}
+
+export async function resolveStepData(db: Queryable, stepId: number, results: unknown): Promise<void> {
+  await db.query(
+    `UPDATE tasker_workflow_steps
+        SET in_process = false, results = COALESCE($2::jsonb, results), updated_at = now()
+      WHERE workflow_step_id = $1`,
+    [stepId, results === undefined ? null : JSON.stringify(results)],
+  );
+}
+
+export async function stepBelongsToTask(db: Queryable, taskId: number, stepId: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'SELECT 1 FROM tasker_workflow_steps WHERE task_id = $1 AND workflow_step_id = $2',
+    [taskId, stepId],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+export async function namespaceOfTask(db: Queryable, taskId: number): Promise<string | undefined> {
+  const { rows } = await db.query<{ namespace: string }>(
+    `SELECT ns.name AS namespace FROM tasker_tasks t ${TASK_DEFINITION_JOINS} WHERE t.task_id = $1`,
+    [taskId],
+  );
+  return rows[0]?.namespace;
+}

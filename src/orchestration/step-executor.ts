@@ -1,0 +1,314 @@
+import type pg from 'pg';
+import {
+  ancestorResults,
+  currentTaskState,
+  loadStepForClaim,
+  lockTask,
+  markStepStarted,
+  recordAbandonedAttempt,
+  recordStepFailure,
+  recordStepSuccess,
+  setStepsInProcess,
+  type ExecutionStepRow,
+} from '../db/queries/execution';
+import { withTransaction, type Transaction } from '../db/transaction';
+import type { EventBus } from '../events/event-bus';
+import { resolveStepHandler, toStoredResults } from '../handlers/invoke-handler';
+import { classifyStepError, StepTimeoutError, type StepFailure } from '../handlers/step-errors';
+import type { StepContext, StepHandlerMap } from '../handlers/step-handler';
+import type { Logger } from '../interfaces';
+import type { StepJob, StepQueue } from '../queue/step-queue';
+import type { TaskRegistry } from '../registry/task-registry';
+import type { JsonObject, JsonValue, StepTemplate } from '../registry/types';
+import type { TransitionService } from '../state/transition-service';
+import { retryDelaySeconds, type BackoffOptions } from './backoff';
+import type { RunningSteps } from './running-steps';
+import type { TaskReconciler } from './task-reconciler';
+
+/** Everything a claimed attempt needs to run its handler, read in the claiming transaction. */
+interface ClaimedStep {
+  row: ExecutionStepRow;
+  attempt: number;
+  ancestors: Map<string, JsonValue>;
+}
+
+type Outcome = { ok: true; results: JsonValue | null } | { ok: false; failure: StepFailure };
+
+export interface StepExecutorDependencies {
+  pool: pg.Pool;
+  queue: StepQueue;
+  transitions: TransitionService;
+  reconciler: TaskReconciler;
+  registry: TaskRegistry;
+  stepHandlers: StepHandlerMap;
+  backoff: BackoffOptions;
+  bus: EventBus;
+  running: RunningSteps;
+  logger: Logger;
+  onAfterCommitError: (error: unknown) => void;
+}
+
+const SETTLED_STEP_STATES: readonly string[] = ['complete', 'cancelled', 'resolved_manually'];
+const TASK_STATES_THAT_RUN_STEPS: readonly string[] = ['pending', 'in_progress'];
+const ABANDONED_ATTEMPT_MESSAGE =
+  'The worker running this attempt stopped (crashed, killed or lost its connection)';
+
+/**
+ * Runs one step job: claim it (one transaction), run the handler, record the outcome (a second
+ * transaction that also completes the job, so a lapsed claim can never record a result twice).
+ */
+export class StepExecutor {
+  constructor(private readonly deps: StepExecutorDependencies) {}
+
+  async execute(namespace: string, job: StepJob): Promise<void> {
+    const claimed = await this.transaction((tx) => this.claim(tx, namespace, job));
+    if (!claimed) return;
+    const outcome = await this.runHandler(namespace, claimed);
+    const recorded = await this.transaction((tx) => this.recordOutcome(tx, namespace, job, claimed, outcome));
+    if (!recorded) {
+      this.deps.logger.warn(
+        { taskId: claimed.row.taskId, stepId: claimed.row.stepId, jobId: job.id },
+        'Discarded the outcome of a step attempt whose job was cancelled or handed to another worker',
+      );
+    }
+  }
+
+  private transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return withTransaction(this.deps.pool, work, this.deps.onAfterCommitError);
+  }
+
+  /**
+   * Moves the step to in_progress, or settles the job when there is nothing (yet) to run. Claims do
+   * not take the task's row lock (so a task's steps start in parallel) unless the task itself must
+   * move to in_progress; then the task is locked before the step, the order every writer follows.
+   */
+  private async claim(tx: Transaction, namespace: string, job: StepJob): Promise<ClaimedStep | null> {
+    const { taskId, stepId } = job.data;
+    const taskState = await currentTaskState(tx, taskId);
+    if (taskState === undefined) return this.drop(tx, namespace, job);
+    if (taskState === 'pending') await lockTask(tx, taskId);
+    let row = await loadStepForClaim(tx, stepId);
+    if (!row || SETTLED_STEP_STATES.includes(row.stepState)) return this.drop(tx, namespace, job);
+    if (!TASK_STATES_THAT_RUN_STEPS.includes(row.taskState)) {
+      await setStepsInProcess(tx, [stepId], false);
+      return this.drop(tx, namespace, job);
+    }
+    if (row.stepState === 'in_progress') {
+      row = await this.recordAbandonedAttempt(tx, row);
+    }
+    if (row.stepState === 'error') {
+      const runnable = await this.prepareRetry(tx, namespace, job, row);
+      if (!runnable) return null;
+    }
+    await this.deps.transitions.transitionStep(tx, stepId, 'in_progress', {
+      attempt_number: row.attempts + 1,
+      job_id: job.id,
+    });
+    await markStepStarted(tx, stepId);
+    if (row.taskState === 'pending') await this.deps.transitions.transitionTask(tx, taskId, 'in_progress');
+    const ancestors = await ancestorResults(tx, stepId);
+    return {
+      row,
+      attempt: row.attempts + 1,
+      ancestors: new Map(ancestors.map((a) => [a.name, (a.results ?? null) as JsonValue])),
+    };
+  }
+
+  /** Settles a job that has nothing to run. */
+  private async drop(tx: Transaction, namespace: string, job: StepJob): Promise<null> {
+    await this.deps.queue.complete(tx, namespace, job);
+    return null;
+  }
+
+  /** The previous holder of this job lost it mid-attempt: that attempt counts as failed. */
+  private async recordAbandonedAttempt(tx: Transaction, row: ExecutionStepRow): Promise<ExecutionStepRow> {
+    const attempts = await recordAbandonedAttempt(tx, row.stepId);
+    await this.deps.transitions.transitionStep(tx, row.stepId, 'error', {
+      error_message: ABANDONED_ATTEMPT_MESSAGE,
+      attempt_number: attempts,
+      retry_available: attempts < row.retryLimit && row.retryable,
+    });
+    return {
+      ...row,
+      stepState: 'error',
+      attempts,
+      nextRetryAt: null,
+      retryEligible: attempts < row.retryLimit,
+    };
+  }
+
+  /**
+   * A job for a failed step: retry now when allowed and due, reschedule when early, or settle the
+   * job and let the task fail when no attempt is left.
+   */
+  private async prepareRetry(
+    tx: Transaction,
+    namespace: string,
+    job: StepJob,
+    row: ExecutionStepRow,
+  ): Promise<boolean> {
+    const mayRetry = row.retryEligible && (row.attempts === 0 || row.retryable);
+    if (!mayRetry) {
+      await setStepsInProcess(tx, [row.stepId], false);
+      await this.deps.queue.complete(tx, namespace, job);
+      await this.deps.reconciler.reconcile(tx, row.taskId, namespace);
+      return false;
+    }
+    if (row.nextRetryAt && row.nextRetryAt.getTime() > Date.now()) {
+      await this.deps.queue.complete(tx, namespace, job);
+      await this.deps.queue.enqueue(tx, namespace, [
+        { taskId: row.taskId, stepId: row.stepId, startAfter: row.nextRetryAt },
+      ]);
+      return false;
+    }
+    await this.deps.transitions.transitionStep(tx, row.stepId, 'pending', {
+      retry_attempt: row.attempts + 1,
+    });
+    return true;
+  }
+
+  private async runHandler(namespace: string, claimed: ClaimedStep): Promise<Outcome> {
+    const { row } = claimed;
+    const controller = new AbortController();
+    const release = this.deps.running.add(row.taskId, controller);
+    const timeoutMs = row.timeoutSeconds ? row.timeoutSeconds * 1000 : null;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const template = this.templateFor(namespace, row);
+      const handler = resolveStepHandler(this.deps.stepHandlers[template.handlerClass]);
+      const ctx = this.stepContext(claimed, template, controller.signal);
+      const aborted = new Promise<never>((_, reject) => {
+        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+        if (timeoutMs !== null) {
+          timer = setTimeout(
+            () => controller.abort(new StepTimeoutError(row.timeoutSeconds as number)),
+            timeoutMs,
+          );
+        }
+      });
+      const value = await Promise.race([handler(ctx), aborted]);
+      return { ok: true, results: toStoredResults(value) };
+    } catch (error) {
+      return { ok: false, failure: classifyStepError(error) };
+    } finally {
+      clearTimeout(timer);
+      release();
+    }
+  }
+
+  private templateFor(namespace: string, row: ExecutionStepRow): StepTemplate {
+    const definition = this.deps.registry.resolve(row.taskName, { namespace, version: row.version });
+    const template = definition.stepTemplates.find((t) => t.name === row.stepName);
+    if (!template) {
+      throw new Error(
+        `Task definition ${namespace}.${row.taskName}@${row.version} has no step '${row.stepName}'`,
+      );
+    }
+    if (!Object.hasOwn(this.deps.stepHandlers, template.handlerClass)) {
+      throw new Error(`No step handler is registered for '${template.handlerClass}' in this process`);
+    }
+    return template;
+  }
+
+  private stepContext(claimed: ClaimedStep, template: StepTemplate, signal: AbortSignal): StepContext {
+    const { row } = claimed;
+    const log = this.deps.logger.child({ taskId: row.taskId, stepId: row.stepId, step: row.stepName });
+    const context = row.context as JsonObject;
+    return {
+      task: {
+        taskId: row.taskId,
+        name: row.taskName,
+        namespace: row.namespace,
+        version: row.version,
+        context,
+        tags: row.tags,
+      },
+      step: {
+        workflowStepId: row.stepId,
+        name: row.stepName,
+        attempts: claimed.attempt,
+        retryLimit: row.retryLimit,
+        inputs: (row.inputs as JsonObject | null) ?? context,
+        config: template.handlerConfig,
+      },
+      results: (stepName) => claimed.ancestors.get(stepName),
+      signal,
+      log: {
+        info: (message, fields) => log.info(fields ?? {}, message),
+        warn: (message, fields) => log.warn(fields ?? {}, message),
+        error: (message, fields) => log.error(fields ?? {}, message),
+      },
+      publish: (eventName, payload = {}) =>
+        this.deps.bus.publish(eventName, {
+          ...payload,
+          task_id: row.taskId,
+          step_id: row.stepId,
+          step_name: row.stepName,
+          event_type: 'custom',
+        }),
+    };
+  }
+
+  /** Returns false when the job no longer belongs to this attempt (nothing is written then). */
+  private async recordOutcome(
+    tx: Transaction,
+    namespace: string,
+    job: StepJob,
+    claimed: ClaimedStep,
+    outcome: Outcome,
+  ): Promise<boolean> {
+    const { taskId, stepId } = claimed.row;
+    await lockTask(tx, taskId);
+    if (!(await this.deps.queue.complete(tx, namespace, job))) return false;
+    if (outcome.ok) {
+      const recorded = await recordStepSuccess(tx, stepId, outcome.results);
+      await this.deps.transitions.transitionStep(tx, stepId, 'complete', {
+        attempt_number: recorded.attempts,
+      });
+    } else {
+      await this.recordFailure(tx, namespace, claimed, outcome.failure);
+    }
+    await this.deps.reconciler.reconcile(tx, taskId, namespace);
+    return true;
+  }
+
+  private async recordFailure(
+    tx: Transaction,
+    namespace: string,
+    claimed: ClaimedStep,
+    failure: StepFailure,
+  ): Promise<void> {
+    const { row, attempt } = claimed;
+    const retryAvailable = failure.kind === 'retryable' && row.retryable && attempt < row.retryLimit;
+    const backoffSeconds = retryAvailable ? retryDelaySeconds(failure, attempt, this.deps.backoff) : null;
+    const recorded = await recordStepFailure(tx, {
+      stepId: row.stepId,
+      error: {
+        message: failure.message,
+        error_class: failure.errorClass,
+        error_code: failure.errorCode,
+        retryable: failure.kind === 'retryable',
+        attempt,
+        context: failure.context as JsonObject | null,
+        backtrace: failure.backtrace,
+      },
+      retryable: failure.kind === 'retryable',
+      backoffSeconds,
+    });
+    const retryAt =
+      backoffSeconds === null ? null : new Date(recorded.lastAttemptedAt.getTime() + backoffSeconds * 1000);
+    await this.deps.transitions.transitionStep(tx, row.stepId, 'error', {
+      error_message: failure.message,
+      error_class: failure.errorClass,
+      attempt_number: recorded.attempts,
+      retry_available: retryAvailable,
+      backoff_seconds: backoffSeconds,
+      backoff_until: retryAt?.toISOString() ?? null,
+    });
+    if (retryAt) {
+      await this.deps.queue.enqueue(tx, namespace, [
+        { taskId: row.taskId, stepId: row.stepId, startAfter: retryAt },
+      ]);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import type pg from 'pg';
+import {
+  lockTask,
+  namespaceOfTask,
+  resetFailedSteps,
+  resolveStepData,
+  setStepsInProcess,
+  stepBelongsToTask,
+  taskStepStates,
+} from '../db/queries/execution';
+import { withTransaction, type Transaction } from '../db/transaction';
+import { IllegalTransitionError, NotFoundError } from '../errors';
+import type { StepQueue } from '../queue/step-queue';
+import type { JsonValue } from '../registry/types';
+import { transitionTableRefusal, STEP_TRANSITIONS, type StepState } from '../state/states';
+import type { TransitionService } from '../state/transition-service';
+import type { TaskReconciler } from './task-reconciler';
+
+const CANCELLABLE_STEP_STATES: readonly string[] = ['pending', 'in_progress'];
+
+export interface TaskControlDependencies {
+  pool: pg.Pool;
+  queue: StepQueue;
+  transitions: TransitionService;
+  reconciler: TaskReconciler;
+  /** Called after a cancellation commits, to abort the task's running handlers everywhere. */
+  onCancelled: (taskId: number) => void;
+  onAfterCommitError: (error: unknown) => void;
+}
+
+/** Operator actions on a running or failed task: cancel, retry, resolve a step by hand. */
+export class TaskControl {
+  constructor(private readonly deps: TaskControlDependencies) {}
+
+  /** Cancels the task, its pending and running steps and their jobs; running handlers see their signal abort. */
+  async cancelTask(taskId: number, reason?: string): Promise<void> {
+    await this.inTaskTransaction(taskId, async (tx, namespace) => {
+      await this.deps.transitions.transitionTask(tx, taskId, 'cancelled', {
+        triggered_by: reason ?? 'cancelTask',
+      });
+      const steps = await taskStepStates(tx, taskId);
+      await this.deps.transitions.transitionSteps(
+        tx,
+        steps
+          .filter((step) => CANCELLABLE_STEP_STATES.includes(step.state))
+          .map((step) => ({
+            stepId: step.stepId,
+            toState: 'cancelled',
+            metadata: { triggered_by: 'task cancelled' },
+          })),
+      );
+      await setStepsInProcess(
+        tx,
+        steps.filter((step) => step.inProcess).map((step) => step.stepId),
+        false,
+      );
+      await this.deps.queue.cancelJobs(tx, namespace, { taskId });
+      tx.afterCommit(() => this.deps.onCancelled(taskId));
+    });
+  }
+
+  /** Takes an `error` task back to running: failed steps get a fresh set of attempts. */
+  async retryTask(taskId: number): Promise<void> {
+    await this.inTaskTransaction(taskId, async (tx, namespace) => {
+      await this.deps.transitions.transitionTask(tx, taskId, 'pending', { reason: 'retryTask' });
+      await resetFailedSteps(tx, taskId);
+      await this.deps.reconciler.reconcile(tx, taskId, namespace);
+    });
+  }
+
+  /** Marks a pending or failed step resolved by hand (optionally with results); the DAG continues. */
+  async resolveStep(taskId: number, stepId: number, results?: JsonValue): Promise<void> {
+    await this.inTaskTransaction(taskId, async (tx, namespace) => {
+      if (!(await stepBelongsToTask(tx, taskId, stepId))) {
+        throw new NotFoundError(`Workflow step ${stepId} not found in task ${taskId}`);
+      }
+      const state = (await taskStepStates(tx, taskId)).find((step) => step.stepId === stepId)
+        ?.state as StepState;
+      const refusal = transitionTableRefusal(STEP_TRANSITIONS, state, 'resolved_manually');
+      if (refusal)
+        throw new IllegalTransitionError('step', String(stepId), state, 'resolved_manually', refusal);
+      await this.deps.queue.cancelJobs(tx, namespace, { taskId, stepId });
+      await resolveStepData(tx, stepId, results);
+      await this.deps.transitions.transitionStep(tx, stepId, 'resolved_manually', {
+        resolved_by: 'resolveStep',
+      });
+      await this.deps.reconciler.reconcile(tx, taskId, namespace);
+    });
+  }
+
+  private async inTaskTransaction(
+    taskId: number,
+    work: (tx: Transaction, namespace: string) => Promise<void>,
+  ): Promise<void> {
+    await withTransaction(
+      this.deps.pool,
+      async (tx) => {
+        if (!(await lockTask(tx, taskId))) throw new NotFoundError(`Task ${taskId} not found`);
+        await work(tx, (await namespaceOfTask(tx, taskId)) as string);
+      },
+      this.deps.onAfterCommitError,
+    );
+  }
+}

@@ -1,0 +1,79 @@
+import { findReadySteps, setStepsInProcess, taskExecutionContext } from '../db/queries/execution';
+import type { Transaction } from '../db/transaction';
+import type { StepQueue } from '../queue/step-queue';
+import type { TaskState } from '../state/states';
+import type { TransitionService } from '../state/transition-service';
+
+export interface ReconcileResult {
+  /** The task's state afterwards. */
+  status: TaskState;
+  /** Steps that got a job. */
+  enqueuedStepIds: number[];
+}
+
+const SETTLED_TASK_STATES: readonly string[] = ['complete', 'cancelled', 'resolved_manually'];
+
+/**
+ * Brings a task in line with its steps, inside the transaction that changed them (the caller holds
+ * the task's row lock): steps that became ready get jobs; a task whose steps are all done completes;
+ * one that can make no more progress goes to `error`; an `error` task with work to do again resumes.
+ */
+export class TaskReconciler {
+  constructor(
+    private readonly queue: StepQueue,
+    private readonly transitions: TransitionService,
+  ) {}
+
+  async reconcile(tx: Transaction, taskId: number, namespace: string): Promise<ReconcileResult | undefined> {
+    const context = await taskExecutionContext(tx, taskId);
+    if (!context) return undefined;
+    const status = context.status as TaskState;
+    if (SETTLED_TASK_STATES.includes(status)) return { status, enqueuedStepIds: [] };
+
+    if (context.executionStatus === 'all_complete') {
+      await this.moveTask(tx, taskId, status, ['pending', 'in_progress', 'complete'], {
+        completed_steps: context.completedSteps,
+        total_steps: context.totalSteps,
+      });
+      return { status: 'complete', enqueuedStepIds: [] };
+    }
+    if (context.executionStatus === 'blocked_by_failures') {
+      if (status !== 'error') {
+        await this.transitions.transitionTask(tx, taskId, 'error', { error_message: 'steps_in_error_state' });
+      }
+      return { status: 'error', enqueuedStepIds: [] };
+    }
+    if (status === 'error') {
+      await this.transitions.transitionTask(tx, taskId, 'pending', { reason: 'steps_runnable_again' });
+    }
+    const enqueuedStepIds = context.readySteps > 0 ? await this.enqueueReadySteps(tx, taskId, namespace) : [];
+    return { status: status === 'error' ? 'pending' : status, enqueuedStepIds };
+  }
+
+  private async enqueueReadySteps(tx: Transaction, taskId: number, namespace: string): Promise<number[]> {
+    const ready = await findReadySteps(tx, taskId, null);
+    await setStepsInProcess(
+      tx,
+      ready.map((step) => step.stepId),
+      true,
+    );
+    await this.queue.enqueue(
+      tx,
+      namespace,
+      ready.map((step) => ({ taskId, stepId: step.stepId })),
+    );
+    return ready.map((step) => step.stepId);
+  }
+
+  /** Walks the task through `path` from wherever it is now (e.g. error → pending → in_progress → complete). */
+  private async moveTask(
+    tx: Transaction,
+    taskId: number,
+    from: TaskState,
+    path: readonly TaskState[],
+    metadata: Record<string, unknown>,
+  ): Promise<void> {
+    const start = from === 'error' ? 0 : path.indexOf(from) + 1;
+    for (const state of path.slice(start)) await this.transitions.transitionTask(tx, taskId, state, metadata);
+  }
+}

@@ -1,0 +1,144 @@
+import { PgBoss, type Job, type JobAttempt } from 'pg-boss';
+import type { Transaction } from '../db/transaction';
+import type { Logger } from '../interfaces';
+
+export interface StepJobData {
+  taskId: number;
+  stepId: number;
+}
+
+export type StepJob = Job<StepJobData>;
+
+export interface NewStepJob {
+  taskId: number;
+  stepId: number;
+  startAfter?: Date;
+}
+
+export interface StepQueueOptions {
+  connectionString: string;
+  /** PostgreSQL schema for pg-boss's tables. */
+  schema: string;
+  /** Seconds between a worker's heartbeats before its jobs count as abandoned (pg-boss minimum 10). */
+  heartbeatSeconds: number;
+  /** How often (seconds) pg-boss looks for jobs whose worker stopped heart-beating. */
+  recoveryCheckSeconds: number;
+  /** Whether this process runs pg-boss's supervision (expiry, heartbeat checks, retention). */
+  supervise: boolean;
+  poolSize: number;
+  logger: Logger;
+}
+
+/** pg-boss gives up on a job this many times before failing it; our own attempts logic stops far earlier. */
+const JOB_REDELIVERY_LIMIT = 100;
+/** pg-boss's maximum time a job may stay active; liveness comes from heartbeats, not from this. */
+const JOB_EXPIRE_SECONDS = 24 * 60 * 60;
+
+export function queueNameFor(namespace: string): string {
+  return `tasker.${namespace}`;
+}
+
+/** pg-boss's database adapter for statements that must run inside one of our transactions. */
+function inTransaction(tx: Transaction) {
+  return { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) };
+}
+
+/**
+ * Step jobs on pg-boss: one queue per namespace. Jobs are inserted, completed and cancelled inside
+ * our own transactions, so a job exists exactly when the step state that needs it was committed.
+ */
+export class StepQueue {
+  private readonly boss: PgBoss;
+  private readonly queues = new Map<string, Promise<string>>();
+  private enqueuedListener: (namespace: string) => void = () => undefined;
+
+  constructor(private readonly options: StepQueueOptions) {
+    this.boss = new PgBoss({
+      connectionString: options.connectionString,
+      schema: options.schema,
+      max: options.poolSize,
+      application_name: 'tasker-queue',
+      supervise: options.supervise,
+      schedule: false,
+      superviseIntervalSeconds: options.recoveryCheckSeconds,
+      monitorIntervalSeconds: options.recoveryCheckSeconds,
+    });
+    this.boss.on('error', (error) => options.logger.error({ err: error }, 'pg-boss error'));
+  }
+
+  async start(): Promise<void> {
+    await this.boss.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.boss.stop({ graceful: false, close: true, timeout: 5_000 });
+  }
+
+  /** Called after a transaction that enqueued jobs for `namespace` commits. */
+  onEnqueued(listener: (namespace: string) => void): void {
+    this.enqueuedListener = listener;
+  }
+
+  ensureQueue(namespace: string): Promise<string> {
+    let pending = this.queues.get(namespace);
+    if (!pending) {
+      const name = queueNameFor(namespace);
+      pending = this.boss
+        .createQueue(name, {
+          retryLimit: JOB_REDELIVERY_LIMIT,
+          retryDelay: 0,
+          expireInSeconds: JOB_EXPIRE_SECONDS,
+          heartbeatSeconds: this.options.heartbeatSeconds,
+          deleteAfterSeconds: 60 * 60,
+        })
+        .then(() => name);
+      this.queues.set(namespace, pending);
+      pending.catch(() => this.queues.delete(namespace));
+    }
+    return pending;
+  }
+
+  async enqueue(tx: Transaction, namespace: string, jobs: readonly NewStepJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const name = await this.ensureQueue(namespace);
+    await this.boss.insert(
+      name,
+      jobs.map((job) => ({ data: { taskId: job.taskId, stepId: job.stepId }, startAfter: job.startAfter })),
+      { db: inTransaction(tx) },
+    );
+    tx.afterCommit(() => this.enqueuedListener(namespace));
+  }
+
+  /** Completes the job if this attempt still holds it; false means the claim lapsed (expired, cancelled, retried). */
+  async complete(tx: Transaction, namespace: string, job: JobAttempt): Promise<boolean> {
+    const result = (await this.boss.complete(queueNameFor(namespace), job, null, {
+      db: inTransaction(tx),
+    })) as { affected?: number };
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Cancels the task's jobs that are queued or running (optionally only one step's). */
+  async cancelJobs(tx: Transaction, namespace: string, filter: Partial<StepJobData>): Promise<number> {
+    const name = await this.ensureQueue(namespace);
+    const jobs = await this.boss.findJobs<StepJobData>(name, { data: filter, db: inTransaction(tx) });
+    const open = jobs.filter(
+      (job) => job.state === 'created' || job.state === 'retry' || job.state === 'active',
+    );
+    if (open.length === 0) return 0;
+    await this.boss.cancel(
+      name,
+      open.map((job) => job.id),
+      { db: inTransaction(tx) },
+    );
+    return open.length;
+  }
+
+  async fetch(namespace: string, batchSize: number): Promise<StepJob[]> {
+    const name = await this.ensureQueue(namespace);
+    return this.boss.fetch<StepJobData>(name, { batchSize });
+  }
+
+  async touch(namespace: string, jobs: JobAttempt[]): Promise<void> {
+    if (jobs.length > 0) await this.boss.touch(queueNameFor(namespace), jobs);
+  }
+}
