@@ -21,7 +21,11 @@ RETURNS TABLE (
   retryable boolean,
   in_process boolean
 )
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-  SELECT * FROM get_step_readiness_status_batch(ARRAY[input_task_id], step_ids)
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+  SELECT * FROM get_step_readiness_status_batch(ARRAY[input_task_id], step_ids);
+END;
 $$;

@@ -28,8 +28,11 @@ RETURNS TABLE (
   retryable boolean,
   in_process boolean
 )
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
   WITH steps AS (
     SELECT
       ws.workflow_step_id, ws.task_id, ws.named_step_id, ns.name::text AS name,
@@ -99,5 +102,6 @@ AS $$
     e.retryable,
     e.in_process
   FROM evaluated e
-  ORDER BY e.task_id, e.workflow_step_id
+  ORDER BY e.task_id, e.workflow_step_id;
+END;
 $$;

@@ -19,7 +19,11 @@ RETURNS TABLE (
   cancelled_steps bigint,
   enqueued_steps bigint
 )
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-  SELECT * FROM get_task_execution_contexts_batch(ARRAY[input_task_id])
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+  SELECT * FROM get_task_execution_contexts_batch(ARRAY[input_task_id]);
+END;
 $$;

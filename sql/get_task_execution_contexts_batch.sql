@@ -26,8 +26,11 @@ RETURNS TABLE (
   cancelled_steps bigint,
   enqueued_steps bigint
 )
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
   WITH step_counts AS (
     SELECT
       r.task_id,
@@ -107,5 +110,6 @@ AS $$
     d.cancelled_steps,
     d.enqueued_steps
   FROM decided d
-  ORDER BY d.task_id
+  ORDER BY d.task_id;
+END;
 $$;

@@ -1,5 +1,8 @@
 export { createEngine, TaskerEngine } from './engine';
 export type {
+  BackoffSettings,
+  RunUntilSettledOptions,
+  WorkerOptions,
   EventSubscriber,
   IdentityStrategy,
   Logger,
@@ -36,6 +39,17 @@ export {
   type StepHandlerMap,
   type StepHandlerRegistration,
 } from './handlers/step-handler';
+export {
+  PermanentError,
+  RetryableError,
+  StepCancelledError,
+  StepTimeoutError,
+  type PermanentErrorOptions,
+  type RetryableErrorOptions,
+} from './handlers/step-errors';
+export { ApiStepHandler, type ApiOutcome, type ApiResponse } from './handlers/api-step-handler';
+export { HttpClient, type HttpRequestOptions } from './handlers/http-client';
+export { parseRetryAfter } from './handlers/retry-after';
 export {
   ConfigurationError,
   ContextValidationError,

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerMigrateCommand } from './migrate-command';
 import { registerStartCommand } from './start-command';
+import { registerWorkerCommand } from './worker-command';
 
 const program = new Command()
   .name('tasker')
@@ -9,6 +10,7 @@ const program = new Command()
   .showHelpAfterError();
 registerStartCommand(program);
 registerMigrateCommand(program);
+registerWorkerCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
