@@ -1,3 +1,4 @@
+DROP FUNCTION IF EXISTS tasker_claim_step(bigint, bigint);
 DROP FUNCTION IF EXISTS get_slowest_steps_v01(timestamptz, integer, text, text, text);
 DROP FUNCTION IF EXISTS get_slowest_tasks_v01(timestamptz, integer, text, text, text);
 DROP FUNCTION IF EXISTS get_analytics_metrics_v01(timestamptz);
@@ -7,3 +8,5 @@ DROP FUNCTION IF EXISTS get_task_execution_context(bigint);
 DROP FUNCTION IF EXISTS get_task_execution_contexts_batch(bigint[]);
 DROP FUNCTION IF EXISTS get_step_readiness_status(bigint, bigint[]);
 DROP FUNCTION IF EXISTS get_step_readiness_status_batch(bigint[], bigint[]);
+DROP FUNCTION IF EXISTS tasker_transition_steps(bigint[], text, text[], boolean, jsonb);
+DROP FUNCTION IF EXISTS tasker_transition_task(bigint, text, text[], jsonb, boolean);

@@ -1,8 +1,11 @@
 -- The SQL functions live one per file in sql/; this migration installs them in dependency order.
+-- @include sql/tasker_transition_task.sql
+-- @include sql/tasker_transition_steps.sql
 -- @include sql/get_step_readiness_status_batch.sql
 -- @include sql/get_step_readiness_status.sql
 -- @include sql/get_task_execution_contexts_batch.sql
 -- @include sql/get_task_execution_context.sql
+-- @include sql/tasker_claim_step.sql
 -- @include sql/calculate_dependency_levels.sql
 -- @include sql/get_system_health_counts_v01.sql
 -- @include sql/get_analytics_metrics_v01.sql

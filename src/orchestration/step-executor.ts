@@ -1,8 +1,7 @@
 import type pg from 'pg';
 import {
   ancestorResults,
-  currentTaskState,
-  loadStepForClaim,
+  claimStep,
   lockTask,
   markStepStarted,
   recordAbandonedAttempt,
@@ -78,16 +77,12 @@ export class StepExecutor {
   }
 
   /**
-   * Moves the step to in_progress, or settles the job when there is nothing (yet) to run. Claims do
-   * not take the task's row lock (so a task's steps start in parallel) unless the task itself must
-   * move to in_progress; then the task is locked before the step, the order every writer follows.
+   * Moves the step to in_progress, or settles the job when there is nothing (yet) to run. Claims hold
+   * the task's row lock only in shared mode, so a task's steps start in parallel.
    */
   private async claim(tx: Transaction, namespace: string, job: StepJob): Promise<ClaimedStep | null> {
     const { taskId, stepId } = job.data;
-    const taskState = await currentTaskState(tx, taskId);
-    if (taskState === undefined) return this.drop(tx, namespace, job);
-    if (taskState === 'pending') await lockTask(tx, taskId);
-    let row = await loadStepForClaim(tx, stepId);
+    let row = await claimStep(tx, taskId, stepId);
     if (!row || SETTLED_STEP_STATES.includes(row.stepState)) return this.drop(tx, namespace, job);
     if (!TASK_STATES_THAT_RUN_STEPS.includes(row.taskState)) {
       await setStepsInProcess(tx, [stepId], false);
@@ -106,7 +101,7 @@ export class StepExecutor {
     });
     await markStepStarted(tx, stepId);
     if (row.taskState === 'pending') await this.deps.transitions.transitionTask(tx, taskId, 'in_progress');
-    const ancestors = await ancestorResults(tx, stepId);
+    const ancestors = row.totalParents > 0 ? await ancestorResults(tx, stepId) : [];
     return {
       row,
       attempt: row.attempts + 1,

@@ -41,13 +41,9 @@ export class TaskControl {
       const steps = await taskStepStates(tx, taskId);
       await this.deps.transitions.transitionSteps(
         tx,
-        steps
-          .filter((step) => CANCELLABLE_STEP_STATES.includes(step.state))
-          .map((step) => ({
-            stepId: step.stepId,
-            toState: 'cancelled',
-            metadata: { triggered_by: 'task cancelled' },
-          })),
+        steps.filter((step) => CANCELLABLE_STEP_STATES.includes(step.state)).map((step) => step.stepId),
+        'cancelled',
+        { triggered_by: 'task cancelled' },
       );
       await setStepsInProcess(
         tx,
@@ -95,7 +91,7 @@ export class TaskControl {
     await withTransaction(
       this.deps.pool,
       async (tx) => {
-        if (!(await lockTask(tx, taskId))) throw new NotFoundError(`Task ${taskId} not found`);
+        if (!(await lockTask(tx, taskId, 'control'))) throw new NotFoundError(`Task ${taskId} not found`);
         await work(tx, (await namespaceOfTask(tx, taskId)) as string);
       },
       this.deps.onAfterCommitError,

@@ -98,11 +98,9 @@ export class TaskInitializer {
         );
         await this.deps.transitions.transitionSteps(
           tx,
-          bypassed.map((template) => ({
-            stepId: stepIdByName.get(template.name) as number,
-            toState: 'resolved_manually',
-            metadata: BYPASS_METADATA,
-          })),
+          bypassed.map((template) => stepIdByName.get(template.name) as number),
+          'resolved_manually',
+          BYPASS_METADATA,
         );
         const reconciled = await this.deps.reconciler.reconcile(tx, taskId, definition.namespaceName);
         const created = buildCreatedTask(definition, request, identityHash, inserted, stepIds, bypassed);

@@ -1,4 +1,4 @@
-import { findReadySteps, setStepsInProcess, taskExecutionContext } from '../db/queries/execution';
+import { claimReadySteps, lockTask, taskExecutionContext } from '../db/queries/execution';
 import type { Transaction } from '../db/transaction';
 import type { StepQueue } from '../queue/step-queue';
 import type { TaskState } from '../state/states';
@@ -14,8 +14,8 @@ export interface ReconcileResult {
 const SETTLED_TASK_STATES: readonly string[] = ['complete', 'cancelled', 'resolved_manually'];
 
 /**
- * Brings a task in line with its steps, inside the transaction that changed them (the caller holds
- * the task's row lock): steps that became ready get jobs; a task whose steps are all done completes;
+ * Brings a task in line with its steps, inside the transaction that changed them (under the task's
+ * row lock, so concurrent outcomes take turns): steps that became ready get jobs; a task whose steps are all done completes;
  * one that can make no more progress goes to `error`; an `error` task with work to do again resumes.
  */
 export class TaskReconciler {
@@ -25,6 +25,7 @@ export class TaskReconciler {
   ) {}
 
   async reconcile(tx: Transaction, taskId: number, namespace: string): Promise<ReconcileResult | undefined> {
+    await lockTask(tx, taskId);
     const context = await taskExecutionContext(tx, taskId);
     if (!context) return undefined;
     const status = context.status as TaskState;
@@ -51,18 +52,13 @@ export class TaskReconciler {
   }
 
   private async enqueueReadySteps(tx: Transaction, taskId: number, namespace: string): Promise<number[]> {
-    const ready = await findReadySteps(tx, taskId, null);
-    await setStepsInProcess(
-      tx,
-      ready.map((step) => step.stepId),
-      true,
-    );
+    const stepIds = await claimReadySteps(tx, taskId);
     await this.queue.enqueue(
       tx,
       namespace,
-      ready.map((step) => ({ taskId, stepId: step.stepId })),
+      stepIds.map((stepId) => ({ taskId, stepId })),
     );
-    return ready.map((step) => step.stepId);
+    return stepIds;
   }
 
   /** Walks the task through `path` from wherever it is now (e.g. error → pending → in_progress → complete). */

@@ -1,14 +1,6 @@
 import { IllegalTransitionError, NotFoundError } from '../errors';
 import type { EventBus } from '../events/event-bus';
-import {
-  appendTransitions,
-  countStepsNotDone,
-  lockStepsForTransition,
-  lockTaskForTransition,
-  markTaskComplete,
-  stepsWithUnsatisfiedParents,
-  type LockedStep,
-} from '../db/queries/transitions';
+import { transitionStepRows, transitionTaskRow, type StepTransitionRow } from '../db/queries/transitions';
 import type { Transaction } from '../db/transaction';
 import {
   STEP_TRANSITION_EVENTS,
@@ -16,13 +8,9 @@ import {
   TASK_TRANSITION_EVENTS,
   TASK_TRANSITIONS,
   transitionEventName,
-  transitionTableRefusal,
   type StepState,
   type TaskState,
 } from './states';
-
-/** Statesman's convention: each new row's sort key is the previous one + 10. */
-const SORT_KEY_STEP = 10;
 
 export type TransitionMetadata = Record<string, unknown>;
 
@@ -52,21 +40,22 @@ export interface StepTransitionResult {
   transitionedAt: Date;
 }
 
-export interface StepTransitionRequest {
-  stepId: number;
-  toState: StepState;
-  metadata?: TransitionMetadata;
-}
-
 export interface StepTransitionOptions {
   /** Leave steps whose transition is not allowed untouched instead of failing the whole batch. */
   skipDisallowed?: boolean;
 }
 
+/** The states from which the table allows a move to `to`. */
+function statesAllowedInto<S extends string>(table: Readonly<Record<S, readonly S[]>>, to: S): S[] {
+  return (Object.keys(table) as S[]).filter((from) => table[from].includes(to));
+}
+
 /**
- * The only way task and step states change: lock the row, check the transition table and the guards,
- * append the transition (flipping `most_recent`) inside the caller's transaction, and publish the
- * mapped event once that transaction has committed.
+ * The only way task and step states change. The transition tables (src/state/states.ts) decide what
+ * may happen; one SQL call per change locks the row, checks the current state and the guards
+ * (parents complete before a step starts, every step done before a task completes), flips
+ * `most_recent` and appends the transition inside the caller's transaction. The mapped event is
+ * published once that transaction has committed.
  */
 export class TransitionService {
   constructor(private readonly bus: EventBus) {}
@@ -77,17 +66,13 @@ export class TransitionService {
     task: TaskIdentity,
     metadata: TransitionMetadata = {},
   ): Promise<void> {
-    const [inserted] = await appendTransitions(tx, 'task', [
-      { parentId: task.taskId, toState: 'pending', fromState: null, metadata, sortKey: 0 },
-    ]);
-    const result: TaskTransitionResult = {
-      taskId: task.taskId,
-      fromState: null,
-      toState: 'pending',
-      event: transitionEventName(TASK_TRANSITION_EVENTS, null, 'pending'),
-      transitionedAt: inserted.createdAt,
-    };
-    tx.afterCommit(() => this.publishTask(result, task, metadata));
+    const row = await transitionTaskRow(tx, task.taskId, 'pending', [], metadata, true);
+    if (!row?.applied) throw new Error(`Task ${task.taskId} already has transitions`);
+    this.afterCommitPublishTask(
+      tx,
+      { ...task, fromState: null, toState: 'pending', at: row.transitionedAt },
+      metadata,
+    );
   }
 
   async transitionTask(
@@ -96,25 +81,38 @@ export class TransitionService {
     toState: TaskState,
     metadata: TransitionMetadata = {},
   ): Promise<TaskTransitionResult> {
-    const task = await lockTaskForTransition(tx, taskId);
-    if (!task) throw new NotFoundError(`Task ${taskId} not found`);
-    const fromState = (task.currentState ?? 'pending') as TaskState;
-    const refusal = await this.taskRefusal(tx, taskId, fromState, toState);
-    if (refusal) throw new IllegalTransitionError('task', String(taskId), fromState, toState, refusal);
-
-    const [inserted] = await appendTransitions(tx, 'task', [
-      { parentId: taskId, toState, fromState, metadata, sortKey: (task.sortKey ?? 0) + SORT_KEY_STEP },
-    ]);
-    if (toState === 'complete') await markTaskComplete(tx, taskId);
-
+    const row = await transitionTaskRow(
+      tx,
+      taskId,
+      toState,
+      statesAllowedInto(TASK_TRANSITIONS, toState),
+      metadata,
+    );
+    if (!row) throw new NotFoundError(`Task ${taskId} not found`);
+    const fromState = row.fromState as TaskState;
+    if (!row.applied) {
+      throw new IllegalTransitionError('task', String(taskId), fromState, toState, row.refusal ?? 'refused');
+    }
     const result: TaskTransitionResult = {
       taskId,
       fromState,
       toState,
       event: transitionEventName(TASK_TRANSITION_EVENTS, fromState, toState),
-      transitionedAt: inserted.createdAt,
+      transitionedAt: row.transitionedAt as Date,
     };
-    tx.afterCommit(() => this.publishTask(result, task, metadata));
+    this.afterCommitPublishTask(
+      tx,
+      {
+        taskId,
+        name: row.taskName,
+        namespace: row.namespace,
+        version: row.version,
+        fromState,
+        toState,
+        at: result.transitionedAt,
+      },
+      metadata,
+    );
     return result;
   }
 
@@ -124,124 +122,97 @@ export class TransitionService {
     toState: StepState,
     metadata: TransitionMetadata = {},
   ): Promise<StepTransitionResult> {
-    const [result] = await this.transitionSteps(tx, [{ stepId, toState, metadata }]);
+    const [result] = await this.transitionSteps(tx, [stepId], toState, metadata);
     return result;
   }
 
-  /** Transitions many steps with one lock, one guard query and one insert. Results follow step id order. */
+  /** Transitions many steps in one call. Results follow step id order. */
   async transitionSteps(
     tx: Transaction,
-    requests: readonly StepTransitionRequest[],
+    stepIds: readonly number[],
+    toState: StepState,
+    metadata: TransitionMetadata = {},
     { skipDisallowed = false }: StepTransitionOptions = {},
   ): Promise<StepTransitionResult[]> {
-    if (requests.length === 0) return [];
-    const byId = new Map(requests.map((request) => [request.stepId, request]));
-    const locked = await lockStepsForTransition(tx, [...byId.keys()]);
-    const missing = [...byId.keys()].filter((id) => !locked.some((step) => step.stepId === id));
-    if (missing.length > 0) throw new NotFoundError(`Workflow step ${missing.join(', ')} not found`);
-
-    const blockedByParents = new Set(
-      await stepsWithUnsatisfiedParents(
-        tx,
-        requests.filter((r) => r.toState === 'in_progress').map((r) => r.stepId),
-      ),
-    );
-    const allowed: LockedStep[] = [];
-    for (const step of locked) {
-      const request = byId.get(step.stepId) as StepTransitionRequest;
-      const fromState = (step.currentState ?? 'pending') as StepState;
-      const refusal =
-        transitionTableRefusal(STEP_TRANSITIONS, fromState, request.toState) ??
-        (blockedByParents.has(step.stepId) ? 'its parent steps are not all complete' : null);
-      if (!refusal) allowed.push(step);
-      else if (!skipDisallowed)
-        throw new IllegalTransitionError('step', String(step.stepId), fromState, request.toState, refusal);
-    }
-    if (allowed.length === 0) return [];
-
-    const inserted = await appendTransitions(
+    if (stepIds.length === 0) return [];
+    const rows = await transitionStepRows(
       tx,
-      'step',
-      allowed.map((step) => {
-        const request = byId.get(step.stepId) as StepTransitionRequest;
-        return {
-          parentId: step.stepId,
-          toState: request.toState,
-          fromState: step.currentState ?? 'pending',
-          metadata: request.metadata ?? {},
-          sortKey: (step.sortKey ?? 0) + SORT_KEY_STEP,
-        };
-      }),
+      stepIds,
+      toState,
+      statesAllowedInto(STEP_TRANSITIONS, toState),
+      toState === 'in_progress',
+      metadata,
     );
-    const insertedAt = new Map(inserted.map((row) => [row.parentId, row.createdAt]));
-    const results = allowed.map((step): StepTransitionResult => {
-      const fromState = (step.currentState ?? 'pending') as StepState;
-      const toState = (byId.get(step.stepId) as StepTransitionRequest).toState;
-      return {
-        taskId: step.taskId,
-        stepId: step.stepId,
-        stepName: step.name,
-        fromState,
+    const missing = stepIds.filter((id) => !rows.some((row) => row.stepId === id));
+    if (missing.length > 0) throw new NotFoundError(`Workflow step ${missing.join(', ')} not found`);
+    const refused = rows.find((row) => !row.applied);
+    if (refused && !skipDisallowed) {
+      throw new IllegalTransitionError(
+        'step',
+        String(refused.stepId),
+        refused.fromState,
         toState,
-        event: transitionEventName(STEP_TRANSITION_EVENTS, fromState, toState),
-        transitionedAt: insertedAt.get(step.stepId) as Date,
-      };
-    });
+        refused.refusal ?? 'refused',
+      );
+    }
+    const applied = rows.filter((row) => row.applied);
+    const results = applied.map((row) => this.stepResult(row, toState));
     tx.afterCommit(() => {
-      for (const [index, result] of results.entries()) this.publishStep(result, allowed[index], byId);
+      applied.forEach((row, index) => this.publishStep(results[index], row, metadata));
     });
     return results;
   }
 
-  private async taskRefusal(
-    tx: Transaction,
-    taskId: number,
-    fromState: TaskState,
-    toState: TaskState,
-  ): Promise<string | null> {
-    const tableRefusal = transitionTableRefusal(TASK_TRANSITIONS, fromState, toState);
-    if (tableRefusal) return tableRefusal;
-    if (toState === 'complete') {
-      const notDone = await countStepsNotDone(tx, taskId);
-      if (notDone > 0) return `${notDone} step(s) are not complete`;
-    }
-    return null;
+  private stepResult(row: StepTransitionRow, toState: StepState): StepTransitionResult {
+    const fromState = row.fromState as StepState;
+    return {
+      taskId: row.taskId,
+      stepId: row.stepId,
+      stepName: row.stepName,
+      fromState,
+      toState,
+      event: transitionEventName(STEP_TRANSITION_EVENTS, fromState, toState),
+      transitionedAt: row.transitionedAt as Date,
+    };
   }
 
-  private publishTask(
-    result: TaskTransitionResult,
-    task: Omit<TaskIdentity, 'taskId'>,
+  private afterCommitPublishTask(
+    tx: Transaction,
+    task: TaskIdentity & { fromState: TaskState | null; toState: TaskState; at: Date | null },
     metadata: TransitionMetadata,
   ): void {
-    if (!result.event) return;
-    this.bus.publish(result.event, {
-      task_id: result.taskId,
-      task_name: task.name,
-      namespace: task.namespace,
-      version: task.version,
-      from_state: result.fromState,
-      to_state: result.toState,
-      transitioned_at: result.transitionedAt.toISOString(),
-      metadata,
-    });
+    const event = transitionEventName(TASK_TRANSITION_EVENTS, task.fromState, task.toState);
+    if (!event) return;
+    tx.afterCommit(() =>
+      this.bus.publish(event, {
+        task_id: task.taskId,
+        task_name: task.name,
+        namespace: task.namespace,
+        version: task.version,
+        from_state: task.fromState,
+        to_state: task.toState,
+        transitioned_at: task.at?.toISOString() ?? null,
+        metadata,
+      }),
+    );
   }
 
   private publishStep(
     result: StepTransitionResult,
-    step: LockedStep,
-    requests: Map<number, StepTransitionRequest>,
+    row: StepTransitionRow,
+    metadata: TransitionMetadata,
   ): void {
     if (!result.event) return;
     this.bus.publish(result.event, {
       task_id: result.taskId,
       step_id: result.stepId,
       step_name: result.stepName,
-      attempt_number: step.attempts,
-      retry_limit: step.retryLimit,
+      attempt_number: row.attempts,
+      retry_limit: row.retryLimit,
       from_state: result.fromState,
       to_state: result.toState,
       transitioned_at: result.transitionedAt.toISOString(),
-      metadata: requests.get(result.stepId)?.metadata ?? {},
+      metadata,
     });
   }
 }

@@ -18,6 +18,9 @@ const SQL_FUNCTIONS = [
   'get_system_health_counts_v01',
   'get_task_execution_context',
   'get_task_execution_contexts_batch',
+  'tasker_claim_step',
+  'tasker_transition_steps',
+  'tasker_transition_task',
 ];
 
 describe('migrations', () => {

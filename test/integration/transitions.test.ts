@@ -180,7 +180,9 @@ describe('TransitionService', () => {
     const results = await withTransaction(db.pool, (tx) =>
       service.transitionSteps(
         tx,
-        task.steps.map((s) => ({ stepId: s.workflowStepId, toState: 'cancelled' as const })),
+        task.steps.map((s) => s.workflowStepId),
+        'cancelled',
+        {},
         { skipDisallowed: true },
       ),
     );
@@ -194,9 +196,7 @@ describe('TransitionService', () => {
       'cancelled',
     ]);
     await expect(
-      withTransaction(db.pool, (tx) =>
-        service.transitionSteps(tx, [{ stepId: step('a'), toState: 'cancelled' }]),
-      ),
+      withTransaction(db.pool, (tx) => service.transitionSteps(tx, [step('a')], 'cancelled')),
     ).rejects.toBeInstanceOf(IllegalTransitionError);
   });
 

@@ -1,22 +1,22 @@
 import type { Queryable } from '../pool';
 import { TASK_DEFINITION_JOINS } from './fragments';
 
-/** Locks a task row for the rest of the transaction: every change to a task's steps serialises here. */
-export async function lockTask(db: Queryable, taskId: number): Promise<boolean> {
-  const { rowCount } = await db.query('SELECT 1 FROM tasker_tasks WHERE task_id = $1 FOR UPDATE', [taskId]);
+/**
+ * Locks a task row for the rest of the transaction. Recording outcomes takes `FOR NO KEY UPDATE`
+ * (outcomes of one task serialise, so exactly one of them sees the join step become ready, while
+ * claims, which hold `FOR KEY SHARE`, go on in parallel); operator actions (cancel, retry, resolve)
+ * take `FOR UPDATE`, which also waits for claims in flight.
+ */
+export async function lockTask(
+  db: Queryable,
+  taskId: number,
+  mode: 'outcome' | 'control' = 'outcome',
+): Promise<boolean> {
+  const strength = mode === 'control' ? 'UPDATE' : 'NO KEY UPDATE';
+  const { rowCount } = await db.query(`SELECT 1 FROM tasker_tasks WHERE task_id = $1 FOR ${strength}`, [
+    taskId,
+  ]);
   return (rowCount ?? 0) > 0;
-}
-
-/** The task's current state without locking it (undefined when there is no such task). */
-export async function currentTaskState(db: Queryable, taskId: number): Promise<string | undefined> {
-  const { rows } = await db.query<{ state: string }>(
-    `SELECT COALESCE(cur.to_state, 'pending') AS state
-       FROM tasker_tasks t
-       LEFT JOIN tasker_task_transitions cur ON cur.task_id = t.task_id AND cur.most_recent
-      WHERE t.task_id = $1`,
-    [taskId],
-  );
-  return rows[0]?.state;
 }
 
 export interface ExecutionStepRow {
@@ -38,24 +38,22 @@ export interface ExecutionStepRow {
   inputs: Record<string, unknown> | null;
   nextRetryAt: Date | null;
   retryEligible: boolean;
+  totalParents: number;
 }
 
-/** Locks the step row and reads what claiming it needs (call after `lockTask`). */
-export async function loadStepForClaim(db: Queryable, stepId: number): Promise<ExecutionStepRow | undefined> {
-  await db.query('SELECT 1 FROM tasker_workflow_steps WHERE workflow_step_id = $1 FOR UPDATE', [stepId]);
+/** Locks the task (shared) and the step, and reads what claiming the step needs (`tasker_claim_step`). */
+export async function claimStep(
+  db: Queryable,
+  taskId: number,
+  stepId: number,
+): Promise<ExecutionStepRow | undefined> {
   const { rows } = await db.query<ExecutionStepRow>(
-    `SELECT t.task_id AS "taskId", nt.name AS "taskName", ns.name AS namespace, nt.version,
-            COALESCE(tt.to_state, 'pending') AS "taskState", t.context, t.tags,
-            ws.workflow_step_id AS "stepId", r.name AS "stepName", r.current_state AS "stepState",
-            r.attempts, r.retry_limit AS "retryLimit", r.retryable, r.in_process AS "inProcess",
-            ws.timeout_seconds AS "timeoutSeconds", ws.inputs, r.next_retry_at AS "nextRetryAt",
-            r.retry_eligible AS "retryEligible"
-       FROM tasker_workflow_steps ws
-       JOIN tasker_tasks t ON t.task_id = ws.task_id ${TASK_DEFINITION_JOINS}
-       LEFT JOIN tasker_task_transitions tt ON tt.task_id = t.task_id AND tt.most_recent
-       CROSS JOIN LATERAL get_step_readiness_status(ws.task_id, ARRAY[ws.workflow_step_id]) r
-      WHERE ws.workflow_step_id = $1`,
-    [stepId],
+    `SELECT task_id AS "taskId", task_name AS "taskName", namespace, version, task_state AS "taskState",
+            context, tags, step_id AS "stepId", step_name AS "stepName", step_state AS "stepState", attempts,
+            retry_limit AS "retryLimit", retryable, in_process AS "inProcess", timeout_seconds AS "timeoutSeconds",
+            inputs, next_retry_at AS "nextRetryAt", retry_eligible AS "retryEligible", total_parents AS "totalParents"
+       FROM tasker_claim_step($1, $2)`,
+    [taskId, stepId],
   );
   return rows[0];
 }
@@ -162,29 +160,15 @@ export async function recordStepFailure(db: Queryable, failure: StepFailureUpdat
   return rows[0];
 }
 
-export interface ReadyStep {
-  stepId: number;
-  stepName: string;
-}
-
-/** Steps that may run now and have no job yet (all of the task's, or only `candidates`). */
-export async function findReadySteps(
-  db: Queryable,
-  taskId: number,
-  candidates: readonly number[] | null,
-): Promise<ReadyStep[]> {
-  const { rows } = await db.query<ReadyStep>(
-    `SELECT workflow_step_id AS "stepId", name AS "stepName"
-       FROM get_step_readiness_status($1, $2::bigint[]) WHERE ready_for_execution`,
-    [taskId, candidates],
-  );
-  return rows;
-}
-
-export async function childStepIds(db: Queryable, stepIds: readonly number[]): Promise<number[]> {
+/** Marks the task's steps that may run now and have no job yet as owned by a job; returns their ids. */
+export async function claimReadySteps(db: Queryable, taskId: number): Promise<number[]> {
   const { rows } = await db.query<{ id: number }>(
-    'SELECT DISTINCT to_step_id AS id FROM tasker_workflow_step_edges WHERE from_step_id = ANY ($1::bigint[])',
-    [stepIds],
+    `UPDATE tasker_workflow_steps SET in_process = true, updated_at = now()
+      WHERE workflow_step_id IN (
+        SELECT workflow_step_id FROM get_step_readiness_status($1) WHERE ready_for_execution
+      )
+      RETURNING workflow_step_id AS id`,
+    [taskId],
   );
   return rows.map((row) => row.id);
 }
