@@ -33,6 +33,12 @@ export function registerStartCommand(program: Command): void {
           const after = step.dependsOn.length ? ` after ${step.dependsOn.join(', ')}` : '';
           console.log(`  - ${step.name} [${step.status}]${after}`);
         }
+        const started = Date.now();
+        const settled = await engine.runUntilSettled(task.taskId);
+        console.log(`Task ${settled.taskId} is ${settled.status} after ${Date.now() - started} ms:`);
+        for (const step of settled.steps) {
+          console.log(`  - ${step.name} [${step.status}] results ${JSON.stringify(step.results)}`);
+        }
       } finally {
         await engine.close();
       }

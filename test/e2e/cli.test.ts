@@ -32,12 +32,14 @@ describe('tasker CLI without DATABASE_URL (embedded PostgreSQL)', () => {
   });
   afterAll(() => fs.rmSync(cwd, { recursive: true, force: true }));
 
-  it('start: creates the database under ./.tasker, migrates, and creates the demo task', async () => {
+  it('start: creates the database under ./.tasker, migrates, and runs the demo task to completion', async () => {
     const { stdout } = await run(process.execPath, [cli, 'start'], { cwd, env });
     expect(stdout).toContain('Using the embedded PostgreSQL');
     expect(stdout).toContain('Registered task definitions: quickstart.welcome_user@1.0.0');
     expect(stdout).toMatch(/Created task 1 \(quickstart\.welcome_user@1\.0\.0\), status pending/);
     expect(stdout).toContain('record_onboarding [pending] after send_welcome_email, provision_storage');
+    expect(stdout).toMatch(/Task 1 is complete after \d+ ms/);
+    expect(stdout).toContain('record_onboarding [complete] results {"plan":"free","onboarded":true}');
     expect(fs.existsSync(path.join(cwd, '.tasker', 'pg', 'PG_VERSION'))).toBe(true);
   }, 60_000);
 
