@@ -9,7 +9,9 @@ export type TaskerErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'ILLEGAL_TRANSITION'
-  | 'CONFIGURATION';
+  | 'CONFIGURATION'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN';
 
 export class TaskerError extends Error {
   readonly code: TaskerErrorCode;

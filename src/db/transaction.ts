@@ -1,8 +1,8 @@
 import type pg from 'pg';
+import { preparingQueryable, type Queryable } from './pool';
 
 /** A unit of work on one connection: queries run inside BEGIN … COMMIT; callbacks run after COMMIT. */
-export interface Transaction {
-  query: pg.PoolClient['query'];
+export interface Transaction extends Queryable {
   /** Runs once the transaction has committed (never when it rolls back). */
   afterCommit(callback: () => void): void;
 }
@@ -20,7 +20,7 @@ export async function withTransaction<T>(
   try {
     await client.query('BEGIN');
     result = await work({
-      query: client.query.bind(client),
+      query: preparingQueryable(client).query,
       afterCommit: (callback) => callbacks.push(callback),
     });
     await client.query('COMMIT');

@@ -81,7 +81,8 @@ export class StepExecutor {
    * the task's row lock only in shared mode, so a task's steps start in parallel.
    */
   private async claim(tx: Transaction, namespace: string, job: StepJob): Promise<ClaimedStep | null> {
-    const { taskId, stepId } = job.data;
+    // Job data is JSON written by this engine; coerce anyway so a string id can never slip through.
+    const [taskId, stepId] = [Number(job.data.taskId), Number(job.data.stepId)];
     let row = await claimStep(tx, taskId, stepId);
     if (!row || SETTLED_STEP_STATES.includes(row.stepState)) return this.drop(tx, namespace, job);
     if (!TASK_STATES_THAT_RUN_STEPS.includes(row.taskState)) {
@@ -260,10 +261,12 @@ export class StepExecutor {
       await this.deps.transitions.transitionStep(tx, stepId, 'complete', {
         attempt_number: recorded.attempts,
       });
+      await this.deps.reconciler.advanceAfterSuccess(tx, taskId, stepId, namespace);
     } else {
-      await this.recordFailure(tx, namespace, claimed, outcome.failure);
+      const retryScheduled = await this.recordFailure(tx, namespace, claimed, outcome.failure);
+      // A scheduled retry keeps the task where it is; otherwise the task may now be blocked.
+      if (!retryScheduled) await this.deps.reconciler.reconcile(tx, taskId, namespace);
     }
-    await this.deps.reconciler.reconcile(tx, taskId, namespace);
     return true;
   }
 
@@ -272,7 +275,7 @@ export class StepExecutor {
     namespace: string,
     claimed: ClaimedStep,
     failure: StepFailure,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { row, attempt } = claimed;
     const retryAvailable = failure.kind === 'retryable' && row.retryable && attempt < row.retryLimit;
     const backoffSeconds = retryAvailable ? retryDelaySeconds(failure, attempt, this.deps.backoff) : null;
@@ -300,10 +303,10 @@ export class StepExecutor {
       backoff_seconds: backoffSeconds,
       backoff_until: retryAt?.toISOString() ?? null,
     });
-    if (retryAt) {
-      await this.deps.queue.enqueue(tx, namespace, [
-        { taskId: row.taskId, stepId: row.stepId, startAfter: retryAt },
-      ]);
-    }
+    if (!retryAt) return false;
+    await this.deps.queue.enqueue(tx, namespace, [
+      { taskId: row.taskId, stepId: row.stepId, startAfter: retryAt },
+    ]);
+    return true;
   }
 }

@@ -70,6 +70,7 @@ export class TaskInitializer {
         if (!inserted) throw new TaskConflictError(identityHash);
         const { taskId } = inserted;
         const templates = definition.stepTemplates;
+        const ready = new Set(initiallyReady(templates, bypassed));
         const stepIds = await insertSteps(
           tx,
           taskId,
@@ -79,6 +80,7 @@ export class TaskInitializer {
             retryLimit: template.defaultRetryLimit,
             skippable: template.skippable,
             timeoutSeconds: template.timeoutSeconds,
+            inProcess: ready.has(template),
           })),
         );
         const stepIdByName = new Map(templates.map((template, index) => [template.name, stepIds[index]]));
@@ -102,19 +104,50 @@ export class TaskInitializer {
           'resolved_manually',
           BYPASS_METADATA,
         );
-        const reconciled = await this.deps.reconciler.reconcile(tx, taskId, definition.namespaceName);
         const created = buildCreatedTask(definition, request, identityHash, inserted, stepIds, bypassed);
-        const enqueued = new Set(reconciled?.enqueuedStepIds);
+        if (ready.size === 0) {
+          // Every step was bypassed: let the reconciler complete the task.
+          const reconciled = await this.deps.reconciler.reconcile(tx, taskId, definition.namespaceName);
+          return {
+            ...created,
+            status: reconciled?.status ?? created.status,
+            complete: reconciled?.status === 'complete',
+          };
+        }
+        const readyIds = templates.flatMap((template, index) =>
+          ready.has(template) ? [stepIds[index]] : [],
+        );
+        await this.deps.queue.enqueue(
+          tx,
+          definition.namespaceName,
+          readyIds.map((stepId) => ({ taskId, stepId })),
+        );
         return {
           ...created,
-          status: reconciled?.status ?? created.status,
-          complete: reconciled?.status === 'complete',
-          steps: created.steps.map((step) => ({ ...step, inProcess: enqueued.has(step.workflowStepId) })),
+          steps: created.steps.map((step) => ({
+            ...step,
+            inProcess: readyIds.includes(step.workflowStepId),
+          })),
         };
       },
       this.deps.onAfterCommitError,
     );
   }
+}
+
+/**
+ * A new task's ready steps: those not bypassed whose parents are all bypassed (resolved manually).
+ * For fresh steps (no attempts, no backoff, nothing claimed) this is exactly the SQL readiness rule,
+ * so creating a task needs no readiness query.
+ */
+function initiallyReady(
+  templates: readonly StepTemplate[],
+  bypassed: readonly StepTemplate[],
+): StepTemplate[] {
+  const skipped = new Set(bypassed.map((template) => template.name));
+  return templates.filter(
+    (template) => !skipped.has(template.name) && template.dependsOn.every((parent) => skipped.has(parent)),
+  );
 }
 
 function bypassedTemplates(definition: TaskDefinition, names: readonly string[]): StepTemplate[] {

@@ -1,4 +1,4 @@
-import { claimReadySteps, lockTask, taskExecutionContext } from '../db/queries/execution';
+import { claimReadyChildren, claimReadySteps, lockTask, taskExecutionContext } from '../db/queries/execution';
 import type { Transaction } from '../db/transaction';
 import type { StepQueue } from '../queue/step-queue';
 import type { TaskState } from '../state/states';
@@ -23,6 +23,29 @@ export class TaskReconciler {
     private readonly queue: StepQueue,
     private readonly transitions: TransitionService,
   ) {}
+
+  /**
+   * The common case after a step succeeds: only its children can have become ready, and while a
+   * child is still unfinished the task cannot be complete, so the whole-task evaluation is skipped.
+   */
+  async advanceAfterSuccess(
+    tx: Transaction,
+    taskId: number,
+    stepId: number,
+    namespace: string,
+  ): Promise<void> {
+    await lockTask(tx, taskId);
+    const children = await claimReadyChildren(tx, taskId, stepId);
+    if (children.childIds.length === children.settledChildIds.length) {
+      await this.reconcile(tx, taskId, namespace);
+      return;
+    }
+    await this.queue.enqueue(
+      tx,
+      namespace,
+      children.readyIds.map((id) => ({ taskId, stepId: id })),
+    );
+  }
 
   async reconcile(tx: Transaction, taskId: number, namespace: string): Promise<ReconcileResult | undefined> {
     await lockTask(tx, taskId);

@@ -173,6 +173,45 @@ export async function claimReadySteps(db: Queryable, taskId: number): Promise<nu
   return rows.map((row) => row.id);
 }
 
+export interface ChildrenAfterSuccess {
+  /** Children of the completed step. */
+  childIds: number[];
+  /** Children that were already complete or resolved manually (e.g. bypassed). */
+  settledChildIds: number[];
+  /** Children that became ready and are now owned by a job. */
+  readyIds: number[];
+}
+
+/**
+ * After a step succeeds only its children can become ready: evaluates just those (one round trip)
+ * and marks the ready ones as owned by a job.
+ */
+export async function claimReadyChildren(
+  db: Queryable,
+  taskId: number,
+  stepId: number,
+): Promise<ChildrenAfterSuccess> {
+  const { rows } = await db.query<ChildrenAfterSuccess>(
+    `WITH children AS (
+       SELECT r.workflow_step_id, r.current_state, r.ready_for_execution
+         FROM get_step_readiness_status(
+                $1, ARRAY(SELECT to_step_id FROM tasker_workflow_step_edges WHERE from_step_id = $2)
+              ) r
+     ),
+     claimed AS (
+       UPDATE tasker_workflow_steps SET in_process = true, updated_at = now()
+        WHERE workflow_step_id IN (SELECT workflow_step_id FROM children WHERE ready_for_execution)
+        RETURNING workflow_step_id
+     )
+     SELECT ARRAY(SELECT workflow_step_id FROM children) AS "childIds",
+            ARRAY(SELECT workflow_step_id FROM children
+                   WHERE current_state IN ('complete', 'resolved_manually')) AS "settledChildIds",
+            ARRAY(SELECT workflow_step_id FROM claimed) AS "readyIds"`,
+    [taskId, stepId],
+  );
+  return rows[0];
+}
+
 export interface ExecutionContextRow {
   status: string;
   executionStatus: string;

@@ -49,6 +49,8 @@ export interface NewStepRow {
   retryLimit: number;
   skippable: boolean;
   timeoutSeconds: number | null;
+  /** True when the step gets its job in the same transaction. */
+  inProcess: boolean;
 }
 
 /** Inserts the steps of a task; returns their ids in the same order as `steps`. */
@@ -58,8 +60,8 @@ export async function insertSteps(
   steps: readonly NewStepRow[],
 ): Promise<number[]> {
   const { rows } = await db.query<{ id: number; namedStepId: number }>(
-    `INSERT INTO tasker_workflow_steps (task_id, named_step_id, retryable, retry_limit, skippable, timeout_seconds)
-     SELECT $1::bigint, * FROM unnest($2::int[], $3::bool[], $4::int[], $5::bool[], $6::int[])
+    `INSERT INTO tasker_workflow_steps (task_id, named_step_id, retryable, retry_limit, skippable, timeout_seconds, in_process)
+     SELECT $1::bigint, * FROM unnest($2::int[], $3::bool[], $4::int[], $5::bool[], $6::int[], $7::bool[])
      RETURNING workflow_step_id AS id, named_step_id AS "namedStepId"`,
     [
       taskId,
@@ -68,6 +70,7 @@ export async function insertSteps(
       steps.map((s) => s.retryLimit),
       steps.map((s) => s.skippable),
       steps.map((s) => s.timeoutSeconds),
+      steps.map((s) => s.inProcess),
     ],
   );
   const idByNamedStep = new Map(rows.map((row) => [row.namedStepId, row.id]));
