@@ -54,10 +54,16 @@ BEGIN
   ELSIF NOT (COALESCE(v_from, 'pending') = ANY (p_allowed_from)) THEN
     v_refusal := format('''%s'' → ''%s'' is not an allowed transition', COALESCE(v_from, 'pending'), p_to_state);
   ELSIF p_to_state = 'complete' THEN
+    -- A correlated lookup per step (the partial unique index on most_recent), so the cost follows
+    -- the task's size, never the size of the whole transition history.
     SELECT count(*) INTO v_not_done
       FROM tasker_workflow_steps ws
-      LEFT JOIN tasker_workflow_step_transitions cur ON cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
-     WHERE ws.task_id = p_task_id AND COALESCE(cur.to_state, 'pending') NOT IN ('complete', 'resolved_manually');
+     WHERE ws.task_id = p_task_id
+       AND NOT EXISTS (
+         SELECT 1 FROM tasker_workflow_step_transitions cur
+          WHERE cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
+            AND cur.to_state IN ('complete', 'resolved_manually')
+       );
     IF v_not_done > 0 THEN
       v_refusal := format('%s step(s) are not complete', v_not_done);
     END IF;

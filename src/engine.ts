@@ -5,7 +5,22 @@ import { defaultLogger } from './config/logger';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded';
 import { migrateUp } from './db/migrator';
 import { createPool } from './db/pool';
-import { findSteps, findTask, type StepRow, type TaskRow } from './db/queries/task-reads';
+import {
+  pingDatabase,
+  systemHealthCounts,
+  type DatabaseCheck,
+  type SystemHealthCounts,
+} from './db/queries/health';
+import { findSteps, findTask, findTasks, type StepRow, type TaskRow } from './db/queries/task-reads';
+import {
+  normalizeTaskListQuery,
+  validateStepChanges,
+  validateTaskChanges,
+  type StepChanges,
+  type TaskChanges,
+  type TaskList,
+  type TaskListQuery,
+} from './orchestration/task-queries';
 import { EventBus } from './events/event-bus';
 import type {
   Logger,
@@ -110,7 +125,7 @@ export class TaskerEngine {
   /** The task with its steps, or `undefined` when there is no such task. */
   async getTask(taskId: number): Promise<Task | undefined> {
     const { pool } = await this.started();
-    const [task, steps] = await Promise.all([findTask(pool, taskId), findSteps(pool, taskId)]);
+    const [task, steps] = await Promise.all([findTask(pool, taskId), findSteps(pool, [taskId])]);
     return task ? toTask(task, steps) : undefined;
   }
 
@@ -133,6 +148,61 @@ export class TaskerEngine {
     const { control } = await this.started();
     await control.resolveStep(taskId, stepId, results);
     return this.requireTask(taskId);
+  }
+
+  /** Cancels one pending or running step and its job; a running handler sees its signal abort. */
+  async cancelStep(taskId: number, stepId: number): Promise<Task> {
+    const { control } = await this.started();
+    await control.cancelStep(taskId, stepId);
+    return this.requireTask(taskId);
+  }
+
+  /** Changes a task's `reason` and/or `tags`. */
+  async updateTask(taskId: number, changes: TaskChanges): Promise<Task> {
+    const { control } = await this.started();
+    await control.updateTask(taskId, validateTaskChanges(changes));
+    return this.requireTask(taskId);
+  }
+
+  /** Changes a step's `retryLimit` and/or `inputs`; raising the limit of an exhausted step retries it. */
+  async updateStep(taskId: number, stepId: number, changes: StepChanges): Promise<Task> {
+    const { control } = await this.started();
+    await control.updateStep(taskId, stepId, validateStepChanges(changes));
+    return this.requireTask(taskId);
+  }
+
+  /** Tasks matching the filter, with their steps (two queries however many tasks), and the total count. */
+  async listTasks(filter: TaskListQuery = {}): Promise<TaskList> {
+    const { pool } = await this.started();
+    const query = normalizeTaskListQuery(filter);
+    const { rows, total } = await findTasks(pool, query);
+    const steps = await findSteps(
+      pool,
+      rows.map((row) => row.taskId),
+    );
+    return {
+      tasks: rows.map((row) =>
+        toTask(
+          row,
+          steps.filter((step) => step.taskId === row.taskId),
+        ),
+      ),
+      total,
+      limit: query.limit,
+      offset: query.offset,
+    };
+  }
+
+  /** Whether the database answers within `timeoutMs`, and how fast. */
+  async checkDatabase(timeoutMs = 5_000): Promise<DatabaseCheck> {
+    const { pool } = await this.started();
+    return pingDatabase(pool, timeoutMs);
+  }
+
+  /** Task and step counts by state, retry health and connection use (`get_system_health_counts_v01`). */
+  async healthCounts(): Promise<SystemHealthCounts> {
+    const { pool } = await this.started();
+    return systemHealthCounts(pool);
   }
 
   /** Resolves with the task once it is complete, error, cancelled or resolved manually. */
@@ -247,7 +317,7 @@ export class TaskerEngine {
       connectionString,
       {
         wake: (namespace) => this.workers.get(namespace)?.wake(),
-        cancel: (taskId) => this.running.abortTask(taskId),
+        cancel: (target) => this.running.abort(target),
         reconnected: () => this.workers.forEach((worker) => worker.wake()),
       },
       this.logger,
@@ -279,12 +349,15 @@ export class TaskerEngine {
         queue,
         transitions: this.transitions,
         reconciler,
-        onCancelled: (taskId) => {
-          this.running.abortTask(taskId);
+        onCancelled: (target) => {
+          this.running.abort(target);
           wakeups
-            .broadcastCancel(taskId)
+            .broadcastCancel(target)
             .catch((error: unknown) =>
-              this.logger.warn({ err: error, taskId }, 'Could not tell other processes about a cancellation'),
+              this.logger.warn(
+                { err: error, ...target },
+                'Could not tell other processes about a cancellation',
+              ),
             );
         },
         onAfterCommitError,

@@ -43,8 +43,12 @@ export interface WorkflowStep {
   workflowStepId: number;
   taskId: number;
   name: string;
+  namedStepId: number;
   status: StepState;
+  /** Names of the parent steps. */
   dependsOn: string[];
+  parentIds: number[];
+  childIds: number[];
   retryable: boolean;
   retryLimit: number;
   attempts: number;

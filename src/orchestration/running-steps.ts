@@ -1,31 +1,36 @@
 import { StepCancelledError } from '../handlers/step-errors';
 
-/** The handlers running in this process, by task, so cancelling a task can abort them. */
-export class RunningSteps {
-  private readonly byTask = new Map<number, Set<AbortController>>();
+/** What to abort: every running handler of a task, or one step's. */
+export type CancelTarget = { taskId: number } | { stepId: number };
 
-  add(taskId: number, controller: AbortController): () => void {
-    let controllers = this.byTask.get(taskId);
-    if (!controllers) {
-      controllers = new Set();
-      this.byTask.set(taskId, controllers);
-    }
-    controllers.add(controller);
+interface Running {
+  taskId: number;
+  stepId: number;
+  controller: AbortController;
+}
+
+/** The handlers running in this process, so cancelling a task or a step can abort them. */
+export class RunningSteps {
+  private readonly running = new Set<Running>();
+
+  add(taskId: number, stepId: number, controller: AbortController): () => void {
+    const entry = { taskId, stepId, controller };
+    this.running.add(entry);
     return () => {
-      controllers.delete(controller);
-      if (controllers.size === 0) this.byTask.delete(taskId);
+      this.running.delete(entry);
     };
   }
 
-  abortTask(taskId: number): number {
-    const controllers = [...(this.byTask.get(taskId) ?? [])];
-    for (const controller of controllers) controller.abort(new StepCancelledError('The task was cancelled'));
-    return controllers.length;
+  abort(target: CancelTarget): number {
+    const matches = [...this.running].filter((entry) =>
+      'taskId' in target ? entry.taskId === target.taskId : entry.stepId === target.stepId,
+    );
+    const reason = 'taskId' in target ? 'The task was cancelled' : 'The step was cancelled';
+    for (const entry of matches) entry.controller.abort(new StepCancelledError(reason));
+    return matches.length;
   }
 
   get size(): number {
-    let total = 0;
-    for (const controllers of this.byTask.values()) total += controllers.size;
-    return total;
+    return this.running.size;
   }
 }

@@ -166,7 +166,7 @@ export class StepExecutor {
   private async runHandler(namespace: string, claimed: ClaimedStep): Promise<Outcome> {
     const { row } = claimed;
     const controller = new AbortController();
-    const release = this.deps.running.add(row.taskId, controller);
+    const release = this.deps.running.add(row.taskId, row.stepId, controller);
     const timeoutMs = row.timeoutSeconds ? row.timeoutSeconds * 1000 : null;
     let timer: NodeJS.Timeout | undefined;
     try {

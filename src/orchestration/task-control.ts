@@ -7,13 +7,16 @@ import {
   setStepsInProcess,
   stepBelongsToTask,
   taskStepStates,
+  updateStepFields,
+  updateTaskFields,
 } from '../db/queries/execution';
 import { withTransaction, type Transaction } from '../db/transaction';
 import { IllegalTransitionError, NotFoundError } from '../errors';
 import type { StepQueue } from '../queue/step-queue';
-import type { JsonValue } from '../registry/types';
+import type { JsonObject, JsonValue } from '../registry/types';
 import { transitionTableRefusal, STEP_TRANSITIONS, type StepState } from '../state/states';
 import type { TransitionService } from '../state/transition-service';
+import type { CancelTarget } from './running-steps';
 import type { TaskReconciler } from './task-reconciler';
 
 const CANCELLABLE_STEP_STATES: readonly string[] = ['pending', 'in_progress'];
@@ -23,8 +26,8 @@ export interface TaskControlDependencies {
   queue: StepQueue;
   transitions: TransitionService;
   reconciler: TaskReconciler;
-  /** Called after a cancellation commits, to abort the task's running handlers everywhere. */
-  onCancelled: (taskId: number) => void;
+  /** Called after a cancellation commits, to abort the running handlers everywhere. */
+  onCancelled: (target: CancelTarget) => void;
   onAfterCommitError: (error: unknown) => void;
 }
 
@@ -51,7 +54,7 @@ export class TaskControl {
         false,
       );
       await this.deps.queue.cancelJobs(tx, namespace, { taskId });
-      tx.afterCommit(() => this.deps.onCancelled(taskId));
+      tx.afterCommit(() => this.deps.onCancelled({ taskId }));
     });
   }
 
@@ -67,9 +70,7 @@ export class TaskControl {
   /** Marks a pending or failed step resolved by hand (optionally with results); the DAG continues. */
   async resolveStep(taskId: number, stepId: number, results?: JsonValue): Promise<void> {
     await this.inTaskTransaction(taskId, async (tx, namespace) => {
-      if (!(await stepBelongsToTask(tx, taskId, stepId))) {
-        throw new NotFoundError(`Workflow step ${stepId} not found in task ${taskId}`);
-      }
+      await this.requireStepOfTask(tx, taskId, stepId);
       const state = (await taskStepStates(tx, taskId)).find((step) => step.stepId === stepId)
         ?.state as StepState;
       const refusal = transitionTableRefusal(STEP_TRANSITIONS, state, 'resolved_manually');
@@ -82,6 +83,45 @@ export class TaskControl {
       });
       await this.deps.reconciler.reconcile(tx, taskId, namespace);
     });
+  }
+
+  /** Cancels one pending or running step (its job too); its dependants can then never run. */
+  async cancelStep(taskId: number, stepId: number): Promise<void> {
+    await this.inTaskTransaction(taskId, async (tx, namespace) => {
+      await this.requireStepOfTask(tx, taskId, stepId);
+      await this.deps.transitions.transitionStep(tx, stepId, 'cancelled', { triggered_by: 'cancelStep' });
+      await setStepsInProcess(tx, [stepId], false);
+      await this.deps.queue.cancelJobs(tx, namespace, { taskId, stepId });
+      await this.deps.reconciler.reconcile(tx, taskId, namespace);
+      tx.afterCommit(() => this.deps.onCancelled({ stepId }));
+    });
+  }
+
+  /** Changes a task's reason and/or tags. */
+  async updateTask(taskId: number, changes: { reason?: string; tags?: string[] }): Promise<void> {
+    await this.inTaskTransaction(taskId, (tx) => updateTaskFields(tx, taskId, changes));
+  }
+
+  /**
+   * Changes a step's retry limit and/or inputs. Raising the limit of a step that ran out of attempts
+   * makes it runnable again, so the task is reconciled in the same transaction.
+   */
+  async updateStep(
+    taskId: number,
+    stepId: number,
+    changes: { retryLimit?: number; inputs?: JsonObject },
+  ): Promise<void> {
+    await this.inTaskTransaction(taskId, async (tx, namespace) => {
+      await this.requireStepOfTask(tx, taskId, stepId);
+      await updateStepFields(tx, stepId, changes);
+      await this.deps.reconciler.reconcile(tx, taskId, namespace);
+    });
+  }
+
+  private async requireStepOfTask(tx: Transaction, taskId: number, stepId: number): Promise<void> {
+    if (!(await stepBelongsToTask(tx, taskId, stepId))) {
+      throw new NotFoundError(`Workflow step ${stepId} not found in task ${taskId}`);
+    }
   }
 
   private async inTaskTransaction(

@@ -104,7 +104,15 @@ export class TaskInitializer {
           'resolved_manually',
           BYPASS_METADATA,
         );
-        const created = buildCreatedTask(definition, request, identityHash, inserted, stepIds, bypassed);
+        const created = buildCreatedTask(
+          definition,
+          request,
+          identityHash,
+          inserted,
+          stepIds,
+          persisted.namedStepIds,
+          bypassed,
+        );
         if (ready.size === 0) {
           // Every step was bypassed: let the reconciler complete the task.
           const reconciled = await this.deps.reconciler.reconcile(tx, taskId, definition.namespaceName);
@@ -175,29 +183,42 @@ function buildCreatedTask(
   identityHash: string,
   inserted: { taskId: number; createdAt: Date; updatedAt: Date },
   stepIds: readonly number[],
+  namedStepIds: readonly number[],
   bypassed: readonly StepTemplate[],
 ): Task {
-  const steps = definition.stepTemplates.map((template, index): WorkflowStep => ({
-    workflowStepId: stepIds[index],
-    taskId: inserted.taskId,
-    name: template.name,
-    status: bypassed.includes(template) ? 'resolved_manually' : 'pending',
-    dependsOn: [...template.dependsOn],
-    retryable: template.defaultRetryable,
-    retryLimit: template.defaultRetryLimit,
-    attempts: 0,
-    inProcess: false,
-    processed: false,
-    processedAt: null,
-    lastAttemptedAt: null,
-    backoffRequestSeconds: null,
-    inputs: request.context,
-    results: null,
-    skippable: template.skippable,
-    timeoutSeconds: template.timeoutSeconds,
-    createdAt: inserted.createdAt,
-    updatedAt: inserted.createdAt,
-  }));
+  const templates = definition.stepTemplates;
+  const idOf = new Map(templates.map((template, index) => [template.name, stepIds[index]]));
+  const nameOf = new Map(templates.map((template, index) => [stepIds[index], template.name]));
+  const steps = templates.map((template, index): WorkflowStep => {
+    const parentIds = template.dependsOn.map((parent) => idOf.get(parent) as number).sort((a, b) => a - b);
+    return {
+      workflowStepId: stepIds[index],
+      taskId: inserted.taskId,
+      name: template.name,
+      namedStepId: namedStepIds[index],
+      status: bypassed.includes(template) ? 'resolved_manually' : 'pending',
+      dependsOn: parentIds.map((id) => nameOf.get(id) as string),
+      parentIds,
+      childIds: templates
+        .filter((child) => child.dependsOn.includes(template.name))
+        .map((child) => idOf.get(child.name) as number)
+        .sort((a, b) => a - b),
+      retryable: template.defaultRetryable,
+      retryLimit: template.defaultRetryLimit,
+      attempts: 0,
+      inProcess: false,
+      processed: false,
+      processedAt: null,
+      lastAttemptedAt: null,
+      backoffRequestSeconds: null,
+      inputs: request.context,
+      results: null,
+      skippable: template.skippable,
+      timeoutSeconds: template.timeoutSeconds,
+      createdAt: inserted.createdAt,
+      updatedAt: inserted.createdAt,
+    };
+  });
   return {
     taskId: inserted.taskId,
     name: definition.name,

@@ -1,4 +1,10 @@
-import { claimReadyChildren, claimReadySteps, lockTask, taskExecutionContext } from '../db/queries/execution';
+import {
+  claimReadyChildren,
+  claimReadySteps,
+  claimWaitingRetries,
+  lockTask,
+  taskExecutionContext,
+} from '../db/queries/execution';
 import type { Transaction } from '../db/transaction';
 import type { StepQueue } from '../queue/step-queue';
 import type { TaskState } from '../state/states';
@@ -71,6 +77,8 @@ export class TaskReconciler {
       await this.transitions.transitionTask(tx, taskId, 'pending', { reason: 'steps_runnable_again' });
     }
     const enqueuedStepIds = context.readySteps > 0 ? await this.enqueueReadySteps(tx, taskId, namespace) : [];
+    if (context.executionStatus === 'waiting_for_dependencies')
+      await this.scheduleWaitingRetries(tx, taskId, namespace);
     return { status: status === 'error' ? 'pending' : status, enqueuedStepIds };
   }
 
@@ -82,6 +90,15 @@ export class TaskReconciler {
       stepIds.map((stepId) => ({ taskId, stepId })),
     );
     return stepIds;
+  }
+
+  private async scheduleWaitingRetries(tx: Transaction, taskId: number, namespace: string): Promise<void> {
+    const waiting = await claimWaitingRetries(tx, taskId);
+    await this.queue.enqueue(
+      tx,
+      namespace,
+      waiting.map((step) => ({ taskId, stepId: step.stepId, startAfter: step.nextRetryAt })),
+    );
   }
 
   /** Walks the task through `path` from wherever it is now (e.g. error → pending → in_progress → complete). */

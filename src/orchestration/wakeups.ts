@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../interfaces';
+import type { CancelTarget } from './running-steps';
 
 const WAKE_CHANNEL = 'tasker_wakeup';
 const CANCEL_CHANNEL = 'tasker_cancel';
@@ -10,8 +11,8 @@ const RECONNECT_DELAY_MS = 1_000;
 export interface WakeupHandlers {
   /** Jobs were enqueued for `namespace`, possibly by another process. */
   wake(namespace: string): void;
-  /** A task was cancelled, possibly by another process: abort its running handlers. */
-  cancel(taskId: number): void;
+  /** A task or step was cancelled, possibly by another process: abort its running handlers. */
+  cancel(target: CancelTarget): void;
   /** The listener (re)connected: notifications may have been missed meanwhile. */
   reconnected(): void;
 }
@@ -51,8 +52,9 @@ export class Wakeups {
     if (!this.flushing) void this.flush();
   }
 
-  async broadcastCancel(taskId: number): Promise<void> {
-    await this.pool.query('SELECT pg_notify($1, $2)', [CANCEL_CHANNEL, String(taskId)]);
+  async broadcastCancel(target: CancelTarget): Promise<void> {
+    const payload = 'taskId' in target ? `task:${target.taskId}` : `step:${target.stepId}`;
+    await this.pool.query('SELECT pg_notify($1, $2)', [CANCEL_CHANNEL, payload]);
   }
 
   private async flush(): Promise<void> {
@@ -81,7 +83,10 @@ export class Wakeups {
     client.on('notification', (message) => {
       if (!message.payload) return;
       if (message.channel === WAKE_CHANNEL) this.handlers.wake(message.payload);
-      else if (message.channel === CANCEL_CHANNEL) this.handlers.cancel(Number(message.payload));
+      else if (message.channel === CANCEL_CHANNEL) {
+        const [kind, id] = message.payload.split(':');
+        this.handlers.cancel(kind === 'step' ? { stepId: Number(id) } : { taskId: Number(id) });
+      }
     });
     client.on('error', (error) => {
       this.logger.warn({ err: error }, 'The notification listener lost its connection; reconnecting');

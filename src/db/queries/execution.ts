@@ -212,6 +212,28 @@ export async function claimReadyChildren(
   return rows[0];
 }
 
+/**
+ * Failed steps that will be retryable once their backoff ends but have no job to retry them (after a
+ * manual change such as a raised retry limit): marks them as owned by a job; returns when each is due.
+ */
+export async function claimWaitingRetries(
+  db: Queryable,
+  taskId: number,
+): Promise<Array<{ stepId: number; nextRetryAt: Date }>> {
+  const { rows } = await db.query<{ stepId: number; nextRetryAt: Date }>(
+    `WITH waiting AS (
+       SELECT workflow_step_id, next_retry_at FROM get_step_readiness_status($1)
+        WHERE current_state = 'error' AND NOT in_process AND retry_eligible AND (attempts = 0 OR retryable)
+          AND dependencies_satisfied AND next_retry_at > now()
+     )
+     UPDATE tasker_workflow_steps ws SET in_process = true, updated_at = now()
+       FROM waiting w WHERE ws.workflow_step_id = w.workflow_step_id
+     RETURNING ws.workflow_step_id AS "stepId", w.next_retry_at AS "nextRetryAt"`,
+    [taskId],
+  );
+  return rows;
+}
+
 export interface ExecutionContextRow {
   status: string;
   executionStatus: string;
@@ -288,4 +310,29 @@ export async function namespaceOfTask(db: Queryable, taskId: number): Promise<st
     [taskId],
   );
   return rows[0]?.namespace;
+}
+
+export async function updateTaskFields(
+  db: Queryable,
+  taskId: number,
+  changes: { reason?: string; tags?: string[] },
+): Promise<void> {
+  await db.query(
+    `UPDATE tasker_tasks SET reason = COALESCE($2, reason), tags = COALESCE($3::jsonb, tags), updated_at = now()
+      WHERE task_id = $1`,
+    [taskId, changes.reason ?? null, changes.tags ? JSON.stringify(changes.tags) : null],
+  );
+}
+
+export async function updateStepFields(
+  db: Queryable,
+  stepId: number,
+  changes: { retryLimit?: number; inputs?: Record<string, unknown> },
+): Promise<void> {
+  await db.query(
+    `UPDATE tasker_workflow_steps
+        SET retry_limit = COALESCE($2, retry_limit), inputs = COALESCE($3::jsonb, inputs), updated_at = now()
+      WHERE workflow_step_id = $1`,
+    [stepId, changes.retryLimit ?? null, changes.inputs ? JSON.stringify(changes.inputs) : null],
+  );
 }
