@@ -1,0 +1,21 @@
+import Ajv, { type JSONSchemaType } from 'ajv';
+import { InvalidRequestError } from '../errors';
+import { validationDetails } from '../orchestration/ajv-details';
+
+const ajv = new Ajv({ allErrors: true });
+
+/**
+ * Validates a request body against a JSON Schema (compiled once) and returns it typed; every
+ * problem is reported with a JSON pointer into the body.
+ */
+export function bodyValidator<T>(schema: JSONSchemaType<T>, what: string): (body: unknown) => T {
+  const validate = ajv.compile(schema);
+  return (body) => {
+    if (validate(body)) return body;
+    const details = validationDetails(validate.errors);
+    throw new InvalidRequestError(
+      `Invalid ${what}: ${details.map((d) => `${d.path || '/'} ${d.message}`).join('; ')}`,
+      details,
+    );
+  };
+}

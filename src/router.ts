@@ -1,0 +1,79 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { resolveAuthSettings, type AuthOption, type AuthSettings } from './auth/options';
+import { createEngine, type TaskerEngine } from './engine';
+import type { TaskerOptions } from './interfaces';
+import { guard } from './rest/guard';
+import { toHttpError } from './rest/http-errors';
+import type { RouteContext } from './rest/route-context';
+import { taskRoutes } from './rest/task-routes';
+
+export interface TaskerRouterOptions extends TaskerOptions {
+  /** Authentication and authorization; `false` runs without (refused in production unless explicit). */
+  auth?: AuthOption;
+  /** Largest accepted JSON body (bytes or a string like `'1mb'`); default 1 MB. */
+  bodyLimit?: number | string;
+}
+
+/** An Express router with Tasker's API, plus lifecycle control. */
+export interface TaskerRouter extends Router {
+  /** Connects, migrates, starts workers; requests that arrive earlier wait for it. */
+  ready(): Promise<void>;
+  /** Stops workers gracefully and disconnects. */
+  close(): Promise<void>;
+  readonly engine: TaskerEngine;
+}
+
+/** Every path this router answers; anything else passes through to the host application untouched. */
+const OWN_PATHS = ['/tasks', '/handlers', '/health', '/analytics', '/metrics', '/openapi.json'];
+
+/**
+ * `app.use('/tasker', tasker(options))`. The router only touches requests under its own paths (so it
+ * can be mounted at the root beside other routes), adds no global middleware and installs no process
+ * handlers.
+ */
+export function tasker(options: TaskerRouterOptions = {}): TaskerRouter {
+  const engine = createEngine(options);
+  let settings: AuthSettings | undefined;
+  let starting: Promise<void> | undefined;
+
+  const ready = () => {
+    starting ??= (async () => {
+      settings = resolveAuthSettings(options.auth);
+      if (settings.mode === 'disabled' && settings.warning) engine.logger.warn(settings.warning);
+      await engine.ready();
+    })();
+    return starting;
+  };
+  const authSettings = () => {
+    if (!settings) throw new Error('Tasker is not ready');
+    return settings;
+  };
+  const context: RouteContext = {
+    engine,
+    guard: (resource, action, guardOptions) => guard(authSettings, resource, action, guardOptions),
+    json: express.json({ limit: options.bodyLimit ?? '1mb' }),
+    authSettings,
+  };
+
+  const router = express.Router() as TaskerRouter;
+  router.use(OWN_PATHS, (_req: Request, _res: Response, next: NextFunction) => {
+    ready().then(() => next(), next);
+  });
+  router.use(taskRoutes(context));
+  router.use(OWN_PATHS, (req: Request, res: Response) => {
+    res.status(404).json({ error: 'not_found', message: `No route for ${req.method} ${req.originalUrl}` });
+  });
+  router.use(OWN_PATHS, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const { status, body } = toHttpError(error);
+    if (status >= 500) engine.logger.error({ err: error }, 'Request failed');
+    res.status(status).json(body);
+  });
+
+  Object.defineProperties(router, {
+    ready: { value: ready },
+    close: { value: () => engine.close() },
+    engine: { value: engine },
+  });
+  return router;
+}
