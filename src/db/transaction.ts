@@ -39,3 +39,28 @@ export async function withTransaction<T>(
   }
   return result;
 }
+
+/** PostgreSQL error codes for a transaction that lost a race and may simply be run again. */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+const TRANSACTION_ATTEMPTS = 3;
+
+/**
+ * `withTransaction`, run again when PostgreSQL aborted it for a deadlock or a serialization
+ * failure (rare races, e.g. a cancellation meeting a step's outcome). `work` must be safe to repeat:
+ * everything it wrote was rolled back and its after-commit callbacks were dropped.
+ */
+export async function withRetriedTransaction<T>(
+  pool: pg.Pool,
+  work: (tx: Transaction) => Promise<T>,
+  onAfterCommitError?: AfterCommitErrorHandler,
+): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await withTransaction(pool, work, onAfterCommitError);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (attempt >= TRANSACTION_ATTEMPTS || typeof code !== 'string' || !RETRYABLE_SQLSTATES.has(code))
+        throw error;
+    }
+  }
+}

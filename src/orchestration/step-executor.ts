@@ -2,7 +2,6 @@ import type pg from 'pg';
 import {
   ancestorResults,
   claimStep,
-  lockTask,
   markStepStarted,
   recordAbandonedAttempt,
   recordStepFailure,
@@ -10,7 +9,7 @@ import {
   setStepsInProcess,
   type ExecutionStepRow,
 } from '../db/queries/execution';
-import { withTransaction, type Transaction } from '../db/transaction';
+import { withRetriedTransaction, type Transaction } from '../db/transaction';
 import type { EventBus } from '../events/event-bus';
 import { resolveStepHandler, toStoredResults } from '../handlers/invoke-handler';
 import { classifyStepError, StepTimeoutError, type StepFailure } from '../handlers/step-errors';
@@ -73,7 +72,7 @@ export class StepExecutor {
   }
 
   private transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    return withTransaction(this.deps.pool, work, this.deps.onAfterCommitError);
+    return withRetriedTransaction(this.deps.pool, work, this.deps.onAfterCommitError);
   }
 
   /**
@@ -254,7 +253,8 @@ export class StepExecutor {
     outcome: Outcome,
   ): Promise<boolean> {
     const { taskId, stepId } = claimed.row;
-    await lockTask(tx, taskId);
+    // The task's row lock is taken late (by the reconciler), so outcomes of one task overlap until the
+    // short section that decides what runs next; a rare deadlock with a cancellation is retried.
     if (!(await this.deps.queue.complete(tx, namespace, job))) return false;
     if (outcome.ok) {
       const recorded = await recordStepSuccess(tx, stepId, outcome.results);

@@ -10,7 +10,7 @@ import {
   updateStepFields,
   updateTaskFields,
 } from '../db/queries/execution';
-import { withTransaction, type Transaction } from '../db/transaction';
+import { withRetriedTransaction, type Transaction } from '../db/transaction';
 import { IllegalTransitionError, NotFoundError } from '../errors';
 import type { StepQueue } from '../queue/step-queue';
 import type { JsonObject, JsonValue } from '../registry/types';
@@ -128,7 +128,7 @@ export class TaskControl {
     taskId: number,
     work: (tx: Transaction, namespace: string) => Promise<void>,
   ): Promise<void> {
-    await withTransaction(
+    await withRetriedTransaction(
       this.deps.pool,
       async (tx) => {
         if (!(await lockTask(tx, taskId, 'control'))) throw new NotFoundError(`Task ${taskId} not found`);
