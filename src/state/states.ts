@@ -1,5 +1,6 @@
 /** Task and step states, and which state changes are allowed (reference §2), as plain data. */
-export const TASK_STATES = [
+/** Tasks and steps have the same six states; each has its own transition table below. */
+const LIFECYCLE_STATES = [
   'pending',
   'in_progress',
   'complete',
@@ -7,16 +8,11 @@ export const TASK_STATES = [
   'cancelled',
   'resolved_manually',
 ] as const;
+
+export const TASK_STATES = LIFECYCLE_STATES;
 export type TaskState = (typeof TASK_STATES)[number];
 
-export const STEP_STATES = [
-  'pending',
-  'in_progress',
-  'complete',
-  'error',
-  'cancelled',
-  'resolved_manually',
-] as const;
+export const STEP_STATES = LIFECYCLE_STATES;
 export type StepState = (typeof STEP_STATES)[number];
 
 /** from → allowed targets. A pair missing here can never happen. */
