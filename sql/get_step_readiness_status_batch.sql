@@ -29,6 +29,8 @@ RETURNS TABLE (
   in_process boolean
 )
 LANGUAGE plpgsql STABLE
+-- Plan for the actual ids: a generic plan cannot see how small one task is and scans whole tables.
+SET plan_cache_mode = force_custom_plan
 AS $$
 #variable_conflict use_column
 BEGIN
@@ -42,8 +44,7 @@ BEGIN
       ws.backoff_request_seconds, ws.last_attempted_at
     FROM tasker_workflow_steps ws
     JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
-    LEFT JOIN tasker_workflow_step_transitions cur
-      ON cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
+    LEFT JOIN LATERAL (SELECT cur_t.to_state, cur_t.created_at, cur_t.sort_key FROM tasker_workflow_step_transitions cur_t WHERE cur_t.workflow_step_id = ws.workflow_step_id AND cur_t.most_recent LIMIT 1) cur ON true
     WHERE ws.task_id = ANY (input_task_ids)
       AND (step_ids IS NULL OR ws.workflow_step_id = ANY (step_ids))
   ),
@@ -54,8 +55,7 @@ BEGIN
       (count(*) FILTER (WHERE parent.to_state IN ('complete', 'resolved_manually')))::integer AS done
     FROM tasker_workflow_step_edges e
     JOIN steps s ON s.workflow_step_id = e.to_step_id
-    LEFT JOIN tasker_workflow_step_transitions parent
-      ON parent.workflow_step_id = e.from_step_id AND parent.most_recent
+    LEFT JOIN LATERAL (SELECT parent_t.to_state, parent_t.created_at, parent_t.sort_key FROM tasker_workflow_step_transitions parent_t WHERE parent_t.workflow_step_id = e.from_step_id AND parent_t.most_recent LIMIT 1) parent ON true
     GROUP BY e.to_step_id
   ),
   evaluated AS (

@@ -27,6 +27,8 @@ RETURNS TABLE (
   enqueued_steps bigint
 )
 LANGUAGE plpgsql STABLE
+-- Plan for the actual ids: a generic plan cannot see how small one task is and scans whole tables.
+SET plan_cache_mode = force_custom_plan
 AS $$
 #variable_conflict use_column
 BEGIN
@@ -64,7 +66,7 @@ BEGIN
       COALESCE(c.cancelled_steps, 0) AS cancelled_steps,
       COALESCE(c.enqueued_steps, 0) AS enqueued_steps
     FROM tasker_tasks t
-    LEFT JOIN tasker_task_transitions tt ON tt.task_id = t.task_id AND tt.most_recent
+    LEFT JOIN LATERAL (SELECT tt_t.to_state, tt_t.created_at, tt_t.sort_key FROM tasker_task_transitions tt_t WHERE tt_t.task_id = t.task_id AND tt_t.most_recent LIMIT 1) tt ON true
     LEFT JOIN step_counts c ON c.task_id = t.task_id
     WHERE t.task_id = ANY (input_task_ids)
   ),

@@ -39,7 +39,7 @@ BEGIN
     JOIN tasker_tasks t ON t.task_id = ws.task_id
     JOIN tasker_named_tasks nt ON nt.named_task_id = t.named_task_id
     JOIN tasker_task_namespaces ns ON ns.task_namespace_id = nt.task_namespace_id
-    LEFT JOIN tasker_task_transitions tt ON tt.task_id = t.task_id AND tt.most_recent
+    LEFT JOIN LATERAL (SELECT tt_t.to_state, tt_t.created_at, tt_t.sort_key FROM tasker_task_transitions tt_t WHERE tt_t.task_id = t.task_id AND tt_t.most_recent LIMIT 1) tt ON true
     CROSS JOIN LATERAL get_step_readiness_status(ws.task_id, ARRAY[ws.workflow_step_id]) r
    WHERE ws.workflow_step_id = p_step_id AND ws.task_id = p_task_id;
 END;

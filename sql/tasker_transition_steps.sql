@@ -39,16 +39,14 @@ BEGIN
                THEN format('''%s'' → ''%s'' is not an allowed transition', COALESCE(cur.to_state, 'pending'), p_to_state)
              WHEN p_check_parents AND EXISTS (
                SELECT 1 FROM tasker_workflow_step_edges e
-               LEFT JOIN tasker_workflow_step_transitions parent
-                 ON parent.workflow_step_id = e.from_step_id AND parent.most_recent
+               LEFT JOIN LATERAL (SELECT parent_t.to_state, parent_t.created_at, parent_t.sort_key FROM tasker_workflow_step_transitions parent_t WHERE parent_t.workflow_step_id = e.from_step_id AND parent_t.most_recent LIMIT 1) parent ON true
                WHERE e.to_step_id = ws.workflow_step_id
                  AND COALESCE(parent.to_state, 'pending') NOT IN ('complete', 'resolved_manually')
              ) THEN 'its parent steps are not all complete'
            END AS refusal
       FROM tasker_workflow_steps ws
       JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
-      LEFT JOIN tasker_workflow_step_transitions cur
-        ON cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
+      LEFT JOIN LATERAL (SELECT cur_t.to_state, cur_t.created_at, cur_t.sort_key FROM tasker_workflow_step_transitions cur_t WHERE cur_t.workflow_step_id = ws.workflow_step_id AND cur_t.most_recent LIMIT 1) cur ON true
      WHERE ws.workflow_step_id = ANY (p_step_ids)
   ),
   flipped AS (

@@ -42,7 +42,7 @@ BEGIN
     FROM tasker_tasks t
     JOIN tasker_named_tasks nt ON nt.named_task_id = t.named_task_id
     JOIN tasker_task_namespaces ns ON ns.task_namespace_id = nt.task_namespace_id
-    LEFT JOIN tasker_task_transitions cur ON cur.task_id = t.task_id AND cur.most_recent
+    LEFT JOIN LATERAL (SELECT cur_t.to_state, cur_t.created_at, cur_t.sort_key FROM tasker_task_transitions cur_t WHERE cur_t.task_id = t.task_id AND cur_t.most_recent LIMIT 1) cur ON true
    WHERE t.task_id = p_task_id;
 
   IF p_initial THEN

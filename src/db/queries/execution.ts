@@ -107,8 +107,11 @@ export async function ancestorResults(db: Queryable, stepId: number): Promise<An
        FROM ancestors a
        JOIN tasker_workflow_steps ws ON ws.workflow_step_id = a.step_id
        JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
-       JOIN tasker_workflow_step_transitions cur ON cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
-      WHERE cur.to_state IN ('complete', 'resolved_manually')`,
+      WHERE EXISTS (
+        SELECT 1 FROM tasker_workflow_step_transitions cur
+         WHERE cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
+           AND cur.to_state IN ('complete', 'resolved_manually')
+      )`,
     [stepId],
   );
   return rows;
@@ -265,7 +268,7 @@ export async function taskStepStates(db: Queryable, taskId: number): Promise<Ste
   const { rows } = await db.query<StepState>(
     `SELECT ws.workflow_step_id AS "stepId", COALESCE(cur.to_state, 'pending') AS state, ws.in_process AS "inProcess"
        FROM tasker_workflow_steps ws
-       LEFT JOIN tasker_workflow_step_transitions cur ON cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
+       LEFT JOIN LATERAL (SELECT cur_t.to_state, cur_t.created_at, cur_t.sort_key FROM tasker_workflow_step_transitions cur_t WHERE cur_t.workflow_step_id = ws.workflow_step_id AND cur_t.most_recent LIMIT 1) cur ON true
       WHERE ws.task_id = $1
       ORDER BY ws.workflow_step_id`,
     [taskId],
@@ -278,9 +281,11 @@ export async function resetFailedSteps(db: Queryable, taskId: number): Promise<n
   const { rows } = await db.query<{ id: number }>(
     `UPDATE tasker_workflow_steps ws
         SET attempts = 0, backoff_request_seconds = 0, last_attempted_at = now(), in_process = false, updated_at = now()
-       FROM tasker_workflow_step_transitions cur
-      WHERE ws.task_id = $1 AND cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
-        AND cur.to_state = 'error'
+      WHERE ws.task_id = $1
+        AND EXISTS (
+          SELECT 1 FROM tasker_workflow_step_transitions cur
+           WHERE cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent AND cur.to_state = 'error'
+        )
       RETURNING ws.workflow_step_id AS id`,
     [taskId],
   );

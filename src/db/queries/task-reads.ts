@@ -26,7 +26,7 @@ const TASK_COLUMNS = `t.task_id AS "taskId", nt.name, ns.name AS namespace, nt.v
        t.initiator, t.source_system AS "sourceSystem", t.reason, t.tags, t.bypass_steps AS "bypassSteps",
        t.context, t.identity_hash AS "identityHash", t.created_at AS "createdAt", t.updated_at AS "updatedAt"`;
 const TASK_FROM = `tasker_tasks t ${TASK_DEFINITION_JOINS}
-       LEFT JOIN tasker_task_transitions cur ON cur.task_id = t.task_id AND cur.most_recent`;
+       LEFT JOIN LATERAL (SELECT cur_t.to_state, cur_t.created_at, cur_t.sort_key FROM tasker_task_transitions cur_t WHERE cur_t.task_id = t.task_id AND cur_t.most_recent LIMIT 1) cur ON true`;
 
 export async function findTask(db: Queryable, taskId: number): Promise<TaskRow | undefined> {
   const { rows } = await db.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${TASK_FROM} WHERE t.task_id = $1`, [
@@ -109,7 +109,7 @@ export async function findSteps(db: Queryable, taskIds: readonly number[]): Prom
             ws.timeout_seconds AS "timeoutSeconds", ws.created_at AS "createdAt", ws.updated_at AS "updatedAt"
        FROM tasker_workflow_steps ws
        JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
-       LEFT JOIN tasker_workflow_step_transitions cur ON cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
+       LEFT JOIN LATERAL (SELECT cur_t.to_state, cur_t.created_at, cur_t.sort_key FROM tasker_workflow_step_transitions cur_t WHERE cur_t.workflow_step_id = ws.workflow_step_id AND cur_t.most_recent LIMIT 1) cur ON true
        LEFT JOIN LATERAL (
          SELECT array_agg(pns.name::text ORDER BY e.from_step_id) AS names,
                 array_agg(e.from_step_id ORDER BY e.from_step_id) AS ids
