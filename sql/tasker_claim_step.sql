@@ -22,6 +22,8 @@ RETURNS TABLE (
   inputs jsonb,
   next_retry_at timestamptz,
   retry_eligible boolean,
+  retry_due boolean,
+  dependencies_satisfied boolean,
   total_parents integer
 )
 LANGUAGE plpgsql VOLATILE
@@ -34,7 +36,7 @@ BEGIN
   SELECT t.task_id, nt.name::text, ns.name::text, nt.version::text, COALESCE(tt.to_state, 'pending')::text,
          t.context, t.tags, ws.workflow_step_id, r.name, r.current_state, r.attempts, r.retry_limit,
          r.retryable, r.in_process, ws.timeout_seconds, ws.inputs, r.next_retry_at, r.retry_eligible,
-         r.total_parents
+         (r.next_retry_at IS NULL OR r.next_retry_at <= now()), r.dependencies_satisfied, r.total_parents
     FROM tasker_workflow_steps ws
     JOIN tasker_tasks t ON t.task_id = ws.task_id
     JOIN tasker_named_tasks nt ON nt.named_task_id = t.named_task_id

@@ -95,6 +95,11 @@ export class StepExecutor {
       const runnable = await this.prepareRetry(tx, namespace, job, row);
       if (!runnable) return null;
     }
+    if (!row.dependenciesSatisfied) {
+      // Should not happen (jobs are only created for ready steps); the reconciler re-enqueues it when ready.
+      await setStepsInProcess(tx, [stepId], false);
+      return this.drop(tx, namespace, job);
+    }
     await this.deps.transitions.transitionStep(tx, stepId, 'in_progress', {
       attempt_number: row.attempts + 1,
       job_id: job.id,
@@ -128,6 +133,7 @@ export class StepExecutor {
       stepState: 'error',
       attempts,
       nextRetryAt: null,
+      retryDue: true,
       retryEligible: attempts < row.retryLimit,
     };
   }
@@ -149,7 +155,7 @@ export class StepExecutor {
       await this.deps.reconciler.reconcile(tx, row.taskId, namespace);
       return false;
     }
-    if (row.nextRetryAt && row.nextRetryAt.getTime() > Date.now()) {
+    if (!row.retryDue && row.nextRetryAt) {
       await this.deps.queue.complete(tx, namespace, job);
       await this.deps.queue.enqueue(tx, namespace, [
         { taskId: row.taskId, stepId: row.stepId, startAfter: row.nextRetryAt },

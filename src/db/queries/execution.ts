@@ -38,6 +38,9 @@ export interface ExecutionStepRow {
   inputs: Record<string, unknown> | null;
   nextRetryAt: Date | null;
   retryEligible: boolean;
+  /** The backoff has elapsed by the database clock. */
+  retryDue: boolean;
+  dependenciesSatisfied: boolean;
   totalParents: number;
 }
 
@@ -51,7 +54,8 @@ export async function claimStep(
     `SELECT task_id AS "taskId", task_name AS "taskName", namespace, version, task_state AS "taskState",
             context, tags, step_id AS "stepId", step_name AS "stepName", step_state AS "stepState", attempts,
             retry_limit AS "retryLimit", retryable, in_process AS "inProcess", timeout_seconds AS "timeoutSeconds",
-            inputs, next_retry_at AS "nextRetryAt", retry_eligible AS "retryEligible", total_parents AS "totalParents"
+            inputs, next_retry_at AS "nextRetryAt", retry_eligible AS "retryEligible", retry_due AS "retryDue",
+            dependencies_satisfied AS "dependenciesSatisfied", total_parents AS "totalParents"
        FROM tasker_claim_step($1, $2)`,
     [taskId, stepId],
   );
