@@ -31,8 +31,10 @@ export class TaskReconciler {
   ) {}
 
   /**
-   * The common case after a step succeeds: only its children can have become ready, and while a
-   * child is still unfinished the task cannot be complete, so the whole-task evaluation is skipped.
+   * The common case after a step succeeds: only its children can have become ready. The whole task
+   * is evaluated only when that can change its state: nothing new became ready and no other step is
+   * queued or running (the task may now be complete, or blocked by a failure elsewhere), or every
+   * child had already been settled (e.g. bypassed).
    */
   async advanceAfterSuccess(
     tx: Transaction,
@@ -42,7 +44,8 @@ export class TaskReconciler {
   ): Promise<void> {
     await lockTask(tx, taskId);
     const children = await claimReadyChildren(tx, taskId, stepId);
-    if (children.childIds.length === children.settledChildIds.length) {
+    const idle = children.readyIds.length === 0 && !children.othersInFlight;
+    if (idle || children.childIds.length === children.settledChildIds.length) {
       await this.reconcile(tx, taskId, namespace);
       return;
     }

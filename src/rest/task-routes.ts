@@ -3,10 +3,11 @@ import type { JSONSchemaType } from 'ajv';
 import type { TaskerEngine } from '../engine';
 import { NotFoundError } from '../errors';
 import type { TaskRequest } from '../interfaces';
+import { analyzeDependencies } from '../observability/dependency-analysis';
 import type { JsonObject } from '../registry/types';
 import { bodyValidator } from './body';
 import type { RouteContext } from './route-context';
-import { idParam, queryInteger, queryString } from './params';
+import { idParam, queryBoolean, queryInteger, queryString } from './params';
 import { serializeTask } from './serializers';
 
 interface CreateTaskBody {
@@ -124,7 +125,11 @@ export function taskRoutes({ engine, guard, json }: RouteContext): Router {
 
   router.get('/tasks/:id', guard('tasker.task', 'show'), async (req, res) => {
     const task = await taskOrNotFound(engine, idParam(req.params.id, 'id'));
-    res.json({ task: serializeTask(task) });
+    if (!queryBoolean(req.query as Record<string, unknown>, 'include_dependencies')) {
+      res.json({ task: serializeTask(task) });
+      return;
+    }
+    res.json({ task: { ...serializeTask(task), dependency_analysis: analyzeDependencies(task) } });
   });
 
   const update = async (req: express.Request, res: express.Response) => {

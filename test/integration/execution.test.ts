@@ -68,6 +68,11 @@ const handlers: StepHandlerMap = {
       if (ctx.step.attempts === 1) throw new RetryableError('rate limited', { retryAfterSeconds: 1 });
       return { ok: true };
     }),
+  SlowOk: (ctx) =>
+    record(ctx, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return { ok: true };
+    }),
   Slow: (ctx) =>
     record(
       ctx,
@@ -169,6 +174,15 @@ const definitions = [
     ],
   }),
   defineTask({ name: 'retry_after', stepTemplates: [step('call', 'RetryAfter')] }),
+  defineTask({
+    name: 'branch_fails_while_sibling_runs',
+    stepTemplates: [
+      step('a', 'Echo'),
+      step('slow_ok', 'SlowOk', { dependsOnStep: 'a' }),
+      step('declined', 'Permanent', { dependsOnStep: 'a' }),
+      step('join', 'Echo', { dependsOnSteps: ['slow_ok', 'declined'] }),
+    ],
+  }),
   defineTask({
     name: 'timeout',
     stepTemplates: [step('slow', 'Slow', { timeoutSeconds: 1, defaultRetryLimit: 2 })],
@@ -316,6 +330,18 @@ describe('executing tasks on pg-boss workers', () => {
       results: { _error: { message: 'card declined', error_code: 'DECLINED', retryable: false } },
     });
     expect(task.steps[1].status).toBe('pending');
+  });
+
+  it('fails the task when one branch fails permanently while its sibling is still running', async () => {
+    const task = await run('branch_fails_while_sibling_runs');
+    expect(task.status).toBe('error');
+    expect(task.steps.map((s) => [s.name, s.status])).toEqual([
+      ['a', 'complete'],
+      ['slow_ok', 'complete'],
+      ['declined', 'error'],
+      ['join', 'pending'],
+    ]);
+    expect(runsOf(task, 'join')).toHaveLength(0);
   });
 
   it('waits at least the Retry-After a handler asked for', async () => {

@@ -187,11 +187,14 @@ export interface ChildrenAfterSuccess {
   settledChildIds: number[];
   /** Children that became ready and are now owned by a job. */
   readyIds: number[];
+  /** Whether any other step of the task is queued or running. */
+  othersInFlight: boolean;
 }
 
 /**
  * After a step succeeds only its children can become ready: evaluates just those (one round trip)
- * and marks the ready ones as owned by a job.
+ * and marks the ready ones as owned by a job. Also says whether other steps are still in flight,
+ * which decides whether the whole task needs evaluating (it may now be blocked or complete).
  */
 export async function claimReadyChildren(
   db: Queryable,
@@ -213,7 +216,10 @@ export async function claimReadyChildren(
      SELECT ARRAY(SELECT workflow_step_id FROM children) AS "childIds",
             ARRAY(SELECT workflow_step_id FROM children
                    WHERE current_state IN ('complete', 'resolved_manually')) AS "settledChildIds",
-            ARRAY(SELECT workflow_step_id FROM claimed) AS "readyIds"`,
+            ARRAY(SELECT workflow_step_id FROM claimed) AS "readyIds",
+            EXISTS (SELECT 1 FROM tasker_workflow_steps ws
+                     WHERE ws.task_id = $1 AND ws.processed = false AND ws.in_process
+                       AND ws.workflow_step_id <> $2) AS "othersInFlight"`,
     [taskId, stepId],
   );
   return rows[0];
@@ -339,8 +345,12 @@ export async function updateStepFields(
   changes: { retryLimit?: number; inputs?: Record<string, unknown> },
 ): Promise<void> {
   await db.query(
+    // A new retry limit retries an exhausted step right away rather than after the fallback backoff.
     `UPDATE tasker_workflow_steps
-        SET retry_limit = COALESCE($2, retry_limit), inputs = COALESCE($3::jsonb, inputs), updated_at = now()
+        SET retry_limit = COALESCE($2, retry_limit), inputs = COALESCE($3::jsonb, inputs),
+            backoff_request_seconds = CASE WHEN $2::int IS NULL OR in_process THEN backoff_request_seconds ELSE 0 END,
+            last_attempted_at = CASE WHEN $2::int IS NULL OR in_process THEN last_attempted_at ELSE now() END,
+            updated_at = now()
       WHERE workflow_step_id = $1`,
     [stepId, changes.retryLimit ?? null, changes.inputs ? JSON.stringify(changes.inputs) : null],
   );
