@@ -1,4 +1,27 @@
 export { createEngine, TaskerEngine } from './engine';
+export { tasker, type TaskerRouter, type TaskerRouterOptions } from './router';
+export {
+  AuthenticationError,
+  AuthorizationError,
+  claimsAuthorization,
+  isKnownPermission,
+  jwtAuthenticator,
+  PERMISSIONS,
+  principalFromClaims,
+  type AuthOption,
+  type AuthOptions,
+  type AuthRequest,
+  type Authenticator,
+  type AuthorizationContext,
+  type AuthorizationCoordinator,
+  type JwtAuthenticatorOptions,
+  type JwtClaims,
+  type Permission,
+  type Principal,
+  type TaskerAction,
+  type TaskerResource,
+} from './auth';
+export type { StepChanges, TaskChanges, TaskList, TaskListQuery } from './orchestration/task-queries';
 export type {
   BackoffSettings,
   RunUntilSettledOptions,
