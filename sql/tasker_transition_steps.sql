@@ -14,6 +14,7 @@ CREATE OR REPLACE FUNCTION tasker_transition_steps(
 RETURNS TABLE (
   workflow_step_id bigint,
   task_id bigint,
+  namespace text,
   step_name text,
   attempts integer,
   retry_limit integer,
@@ -31,7 +32,7 @@ BEGIN
 
   RETURN QUERY
   WITH current AS (
-    SELECT ws.workflow_step_id, ws.task_id, ns.name::text AS step_name, ws.attempts, ws.retry_limit,
+    SELECT ws.workflow_step_id, ws.task_id, tns.name::text AS namespace, ns.name::text AS step_name, ws.attempts, ws.retry_limit,
            COALESCE(cur.to_state, 'pending')::text AS from_state, COALESCE(cur.sort_key, 0) AS sort_key,
            CASE
              WHEN COALESCE(cur.to_state, 'pending') = p_to_state THEN format('already in state ''%s''', p_to_state)
@@ -46,6 +47,9 @@ BEGIN
            END AS refusal
       FROM tasker_workflow_steps ws
       JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
+      JOIN tasker_tasks t ON t.task_id = ws.task_id
+      JOIN tasker_named_tasks nt ON nt.named_task_id = t.named_task_id
+      JOIN tasker_task_namespaces tns ON tns.task_namespace_id = nt.task_namespace_id
       LEFT JOIN LATERAL (SELECT cur_t.to_state, cur_t.created_at, cur_t.sort_key FROM tasker_workflow_step_transitions cur_t WHERE cur_t.workflow_step_id = ws.workflow_step_id AND cur_t.most_recent LIMIT 1) cur ON true
      WHERE ws.workflow_step_id = ANY (p_step_ids)
   ),
@@ -63,7 +67,7 @@ BEGIN
      WHERE c.refusal IS NULL AND (SELECT count(*) FROM flipped) >= 0
     RETURNING workflow_step_id, created_at
   )
-  SELECT c.workflow_step_id, c.task_id, c.step_name, c.attempts, c.retry_limit, c.from_state,
+  SELECT c.workflow_step_id, c.task_id, c.namespace, c.step_name, c.attempts, c.retry_limit, c.from_state,
          c.refusal IS NULL, c.refusal, i.created_at
     FROM current c
     LEFT JOIN inserted i ON i.workflow_step_id = c.workflow_step_id

@@ -41,7 +41,8 @@ import { StepExecutor } from './orchestration/step-executor';
 import { TaskControl } from './orchestration/task-control';
 import { TaskInitializer } from './orchestration/task-initializer';
 import { TaskReconciler } from './orchestration/task-reconciler';
-import { Wakeups } from './orchestration/wakeups';
+import { Signals } from './orchestration/signals';
+import type { TransitionEvent, TransitionListener } from './events/transition-event';
 import { StepQueue } from './queue/step-queue';
 import { TaskRegistry } from './registry/task-registry';
 import { loadTaskDefinitionDirectory } from './registry/yaml';
@@ -56,7 +57,7 @@ interface Runtime {
   pool: pg.Pool;
   embedded: EmbeddedDatabase | undefined;
   queue: StepQueue;
-  wakeups: Wakeups;
+  signals: Signals;
   initializer: TaskInitializer;
   control: TaskControl;
   executor: StepExecutor;
@@ -87,6 +88,8 @@ export class TaskerEngine {
   private readonly bus: EventBus;
   private readonly transitions: TransitionService;
   private readonly running = new RunningSteps();
+  private readonly transitionListeners = new Set<TransitionListener>();
+  private signals: Signals | undefined;
   private readonly workers = new Map<string, NamespaceWorker>();
   private readonly workerOptions: ResolvedWorkerOptions | false;
   private runtime: Promise<Runtime> | undefined;
@@ -98,9 +101,13 @@ export class TaskerEngine {
       this.logger.error({ err: error, event: event.name }, 'An event subscriber failed'),
     );
     this.events = { subscribe: (pattern, subscriber) => this.bus.subscribe(pattern, subscriber) };
-    this.transitions = new TransitionService(this.bus);
-    this.registry = new TaskRegistry({ stepHandlers: options.stepHandlers ?? {} });
+    this.transitions = new TransitionService(this.bus, (event) => this.signals?.broadcastTransition(event));
     this.workerOptions = resolveWorkerOptions(options.worker);
+    // A process that runs no steps (an API that only creates tasks) needs definitions, not handlers.
+    this.registry = new TaskRegistry({
+      stepHandlers: options.stepHandlers ?? {},
+      requireHandlers: this.workerOptions !== false || options.stepHandlers !== undefined,
+    });
     normalizeBackoffOptions(options.backoff);
     for (const definition of options.tasks ?? []) this.registry.register(definition);
   }
@@ -205,6 +212,31 @@ export class TaskerEngine {
     return systemHealthCounts(pool);
   }
 
+  /**
+   * Every committed task and step state change, from every process using this database (delivered
+   * through PostgreSQL LISTEN/NOTIFY, in each process's commit order). Returns the unsubscribe function.
+   */
+  async onTransition(listener: TransitionListener): Promise<() => void> {
+    const { signals } = await this.started();
+    await signals.listen();
+    this.transitionListeners.add(listener);
+    return () => {
+      this.transitionListeners.delete(listener);
+    };
+  }
+
+  private deliverTransitions(events: readonly TransitionEvent[]): void {
+    for (const event of events) {
+      for (const listener of [...this.transitionListeners]) {
+        try {
+          listener(event);
+        } catch (error) {
+          this.logger.error({ err: error, event: event.event }, 'A transition listener failed');
+        }
+      }
+    }
+  }
+
   /** Resolves with the task once it is complete, error, cancelled or resolved manually. */
   async runUntilSettled(taskId: number, { timeoutMs = 30_000 }: RunUntilSettledOptions = {}): Promise<Task> {
     const { pool } = await this.started();
@@ -238,7 +270,7 @@ export class TaskerEngine {
         'Shut down with steps still running; they will be retried elsewhere',
       );
     }
-    await runtime.wakeups.stop();
+    await runtime.signals.stop();
     await runtime.queue.stop();
     await runtime.pool.end();
     await runtime.embedded?.stop();
@@ -312,27 +344,29 @@ export class TaskerEngine {
     await queue.start();
     const onAfterCommitError = (error: unknown) =>
       this.logger.error({ err: error }, 'An after-commit callback failed');
-    const wakeups = new Wakeups(
+    const signals = new Signals(
       pool,
       connectionString,
       {
         wake: (namespace) => this.workers.get(namespace)?.wake(),
         cancel: (target) => this.running.abort(target),
+        transitions: (events) => this.deliverTransitions(events),
         reconnected: () => this.workers.forEach((worker) => worker.wake()),
       },
       this.logger,
     );
+    this.signals = signals;
     queue.onEnqueued((namespace) => {
       const local = this.workers.get(namespace);
       local?.wake();
-      if (!local?.hasCapacity()) wakeups.announce(namespace);
+      if (!local?.hasCapacity()) signals.announce(namespace);
     });
     const reconciler = new TaskReconciler(queue, this.transitions);
     const runtime: Runtime = {
       pool,
       embedded,
       queue,
-      wakeups,
+      signals,
       initializer: new TaskInitializer({
         pool,
         registry: this.registry,
@@ -351,7 +385,7 @@ export class TaskerEngine {
         reconciler,
         onCancelled: (target) => {
           this.running.abort(target);
-          wakeups
+          signals
             .broadcastCancel(target)
             .catch((error: unknown) =>
               this.logger.warn(
@@ -377,7 +411,7 @@ export class TaskerEngine {
       }),
     };
     if (workers) {
-      await wakeups.start();
+      await signals.listen();
       const namespaces = workers.namespaces ?? this.registry.namespaces().map((n) => n.name);
       for (const namespace of namespaces) await this.startWorker(runtime, namespace);
     }

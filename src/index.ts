@@ -1,5 +1,6 @@
 export { createEngine, TaskerEngine } from './engine';
 export { tasker, type TaskerRouter, type TaskerRouterOptions } from './router';
+export type { HealthOptions } from './rest/health-routes';
 export {
   AuthenticationError,
   AuthorizationError,

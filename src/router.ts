@@ -2,9 +2,19 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { resolveAuthSettings, type AuthOption, type AuthSettings } from './auth/options';
 import { createEngine, type TaskerEngine } from './engine';
 import type { TaskerOptions } from './interfaces';
+import { diagramRoutes } from './rest/diagram-routes';
 import { guard } from './rest/guard';
+import { handlerRoutes } from './rest/handler-routes';
+import {
+  healthProbeRoutes,
+  healthStatusRoutes,
+  StartupTracker,
+  type HealthOptions,
+} from './rest/health-routes';
 import { toHttpError } from './rest/http-errors';
+import { openApiRoutes } from './rest/openapi-routes';
 import type { RouteContext } from './rest/route-context';
+import { stepRoutes } from './rest/step-routes';
 import { taskRoutes } from './rest/task-routes';
 
 export interface TaskerRouterOptions extends TaskerOptions {
@@ -12,6 +22,8 @@ export interface TaskerRouterOptions extends TaskerOptions {
   auth?: AuthOption;
   /** Largest accepted JSON body (bytes or a string like `'1mb'`); default 1 MB. */
   bodyLimit?: number | string;
+  /** `/health/ready` database check timeout and `/health/status` cache duration. */
+  health?: HealthOptions;
 }
 
 /** An Express router with Tasker's API, plus lifecycle control. */
@@ -35,13 +47,16 @@ export function tasker(options: TaskerRouterOptions = {}): TaskerRouter {
   const engine = createEngine(options);
   let settings: AuthSettings | undefined;
   let starting: Promise<void> | undefined;
+  const startup = new StartupTracker(engine.logger);
 
   const ready = () => {
-    starting ??= (async () => {
-      settings = resolveAuthSettings(options.auth);
-      if (settings.mode === 'disabled' && settings.warning) engine.logger.warn(settings.warning);
-      await engine.ready();
-    })();
+    starting ??= startup.track(
+      (async () => {
+        settings = resolveAuthSettings(options.auth);
+        if (settings.mode === 'disabled' && settings.warning) engine.logger.warn(settings.warning);
+        await engine.ready();
+      })(),
+    );
     return starting;
   };
   const authSettings = () => {
@@ -56,10 +71,16 @@ export function tasker(options: TaskerRouterOptions = {}): TaskerRouter {
   };
 
   const router = express.Router() as TaskerRouter;
+  router.use(healthProbeRoutes({ engine, startup, start: ready, options: options.health }));
+  router.use(openApiRoutes());
   router.use(OWN_PATHS, (_req: Request, _res: Response, next: NextFunction) => {
     ready().then(() => next(), next);
   });
   router.use(taskRoutes(context));
+  router.use(stepRoutes(context));
+  router.use(handlerRoutes(context));
+  router.use(diagramRoutes(context));
+  router.use(healthStatusRoutes(context, options.health));
   router.use(OWN_PATHS, (req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', message: `No route for ${req.method} ${req.originalUrl}` });
   });

@@ -7,6 +7,11 @@ import { DEFAULT_NAMESPACE, type StepTemplate, type TaskDefinition } from './typ
 export interface TaskRegistryOptions {
   /** The handlers step templates may name in `handlerClass`. */
   stepHandlers?: StepHandlerMap;
+  /**
+   * Refuse definitions naming a handler that is not registered (default). Processes that never run
+   * steps (an API that only creates tasks) turn this off.
+   */
+  requireHandlers?: boolean;
 }
 
 export interface RegisterOptions {
@@ -41,10 +46,12 @@ type VersionsByName = Map<string, Map<string, TaskDefinition>>;
 /** Task definitions by namespace, name and version; one per engine, so nothing is shared between engines. */
 export class TaskRegistry {
   private readonly handlerNames: ReadonlySet<string>;
+  private readonly requireHandlers: boolean;
   private readonly byNamespace = new Map<string, VersionsByName>();
 
-  constructor({ stepHandlers = {} }: TaskRegistryOptions = {}) {
+  constructor({ stepHandlers = {}, requireHandlers = true }: TaskRegistryOptions = {}) {
     this.handlerNames = new Set(Object.keys(stepHandlers));
+    this.requireHandlers = requireHandlers;
   }
 
   /**
@@ -128,6 +135,7 @@ export class TaskRegistry {
   }
 
   private assertHandlersKnown(definition: TaskDefinition): void {
+    if (!this.requireHandlers) return;
     const missing = definition.stepTemplates.find(
       (template) => !this.handlerNames.has(template.handlerClass),
     );

@@ -20,6 +20,12 @@ export function queryString(query: Record<string, unknown>, name: string): strin
       { path: `/${name}`, message: 'must be a single value' },
     ]);
   }
+  // PostgreSQL cannot take a NUL in a text parameter; refuse it here rather than fail in the query.
+  if (value.includes('\u0000')) {
+    throw new InvalidRequestError(`Query parameter ${name} must not contain the NUL character`, [
+      { path: `/${name}`, message: 'must not contain the NUL character (\\u0000)' },
+    ]);
+  }
   return value;
 }
 

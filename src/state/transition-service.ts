@@ -1,5 +1,6 @@
 import { IllegalTransitionError, NotFoundError } from '../errors';
 import type { EventBus } from '../events/event-bus';
+import type { TransitionEvent } from '../events/transition-event';
 import { transitionStepRows, transitionTaskRow, type StepTransitionRow } from '../db/queries/transitions';
 import type { Transaction } from '../db/transaction';
 import {
@@ -58,7 +59,14 @@ function statesAllowedInto<S extends string>(table: Readonly<Record<S, readonly 
  * published once that transaction has committed.
  */
 export class TransitionService {
-  constructor(private readonly bus: EventBus) {}
+  /**
+   * @param bus in-process lifecycle events (`task.completed`, …)
+   * @param broadcast committed changes for every process (e.g. GraphQL subscriptions), in commit order
+   */
+  constructor(
+    private readonly bus: EventBus,
+    private readonly broadcast: (event: TransitionEvent) => void = () => undefined,
+  ) {}
 
   /** Writes a new task's first transition (none → pending, sort key 0) inside its creating transaction. */
   async recordTaskCreated(
@@ -183,7 +191,17 @@ export class TransitionService {
   ): void {
     const event = transitionEventName(TASK_TRANSITION_EVENTS, task.fromState, task.toState);
     if (!event) return;
-    tx.afterCommit(() =>
+    tx.afterCommit(() => {
+      this.broadcast({
+        event,
+        taskId: task.taskId,
+        namespace: task.namespace,
+        stepId: null,
+        stepName: null,
+        fromState: task.fromState,
+        toState: task.toState,
+        occurredAt: (task.at ?? new Date()).toISOString(),
+      });
       this.bus.publish(event, {
         task_id: task.taskId,
         task_name: task.name,
@@ -193,8 +211,8 @@ export class TransitionService {
         to_state: task.toState,
         transitioned_at: task.at?.toISOString() ?? null,
         metadata,
-      }),
-    );
+      });
+    });
   }
 
   private publishStep(
@@ -203,6 +221,16 @@ export class TransitionService {
     metadata: TransitionMetadata,
   ): void {
     if (!result.event) return;
+    this.broadcast({
+      event: result.event,
+      taskId: result.taskId,
+      namespace: row.namespace,
+      stepId: result.stepId,
+      stepName: result.stepName,
+      fromState: result.fromState,
+      toState: result.toState,
+      occurredAt: result.transitionedAt.toISOString(),
+    });
     this.bus.publish(result.event, {
       task_id: result.taskId,
       step_id: result.stepId,

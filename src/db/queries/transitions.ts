@@ -35,6 +35,7 @@ export async function transitionTaskRow(
 export interface StepTransitionRow {
   stepId: number;
   taskId: number;
+  namespace: string;
   stepName: string;
   attempts: number;
   retryLimit: number;
@@ -54,7 +55,7 @@ export async function transitionStepRows(
   metadata: Record<string, unknown>,
 ): Promise<StepTransitionRow[]> {
   const { rows } = await db.query<StepTransitionRow>(
-    `SELECT workflow_step_id AS "stepId", task_id AS "taskId", step_name AS "stepName", attempts,
+    `SELECT workflow_step_id AS "stepId", task_id AS "taskId", namespace, step_name AS "stepName", attempts,
             retry_limit AS "retryLimit", from_state AS "fromState", applied, refusal,
             transitioned_at AS "transitionedAt"
        FROM tasker_transition_steps($1::bigint[], $2, $3::text[], $4, $5::jsonb)`,
