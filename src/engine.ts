@@ -11,7 +11,14 @@ import {
   type DatabaseCheck,
   type SystemHealthCounts,
 } from './db/queries/health';
-import { findSteps, findTask, findTasks, type StepRow, type TaskRow } from './db/queries/task-reads';
+import {
+  findSteps,
+  findTask,
+  findTasks,
+  findTasksByIds,
+  type StepRow,
+  type TaskRow,
+} from './db/queries/task-reads';
 import {
   normalizeTaskListQuery,
   validateStepChanges,
@@ -134,6 +141,18 @@ export class TaskerEngine {
     const { pool } = await this.started();
     const [task, steps] = await Promise.all([findTask(pool, taskId), findSteps(pool, [taskId])]);
     return task ? toTask(task, steps) : undefined;
+  }
+
+  /** Several tasks with their steps in two queries (missing ids are simply absent). */
+  async getTasks(taskIds: readonly number[]): Promise<Task[]> {
+    const { pool } = await this.started();
+    const [tasks, steps] = await Promise.all([findTasksByIds(pool, taskIds), findSteps(pool, taskIds)]);
+    return tasks.map((task) =>
+      toTask(
+        task,
+        steps.filter((step) => step.taskId === task.taskId),
+      ),
+    );
   }
 
   /** Cancels the task, its unfinished steps and their jobs; running handlers see `ctx.signal` abort. */

@@ -1,6 +1,7 @@
 export { createEngine, TaskerEngine } from './engine';
 export { tasker, type TaskerRouter, type TaskerRouterOptions } from './router';
 export type { HealthOptions } from './rest/health-routes';
+export type { GraphQLOptions } from './graphql/http';
 export {
   AuthenticationError,
   AuthorizationError,

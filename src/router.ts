@@ -3,6 +3,7 @@ import { resolveAuthSettings, type AuthOption, type AuthSettings } from './auth/
 import { createEngine, type TaskerEngine } from './engine';
 import type { TaskerOptions } from './interfaces';
 import { diagramRoutes } from './rest/diagram-routes';
+import { GraphQLService, graphqlRoutes, type GraphQLOptions } from './graphql/http';
 import { guard } from './rest/guard';
 import { handlerRoutes } from './rest/handler-routes';
 import {
@@ -24,6 +25,8 @@ export interface TaskerRouterOptions extends TaskerOptions {
   bodyLimit?: number | string;
   /** `/health/ready` database check timeout and `/health/status` cache duration. */
   health?: HealthOptions;
+  /** GraphQL limits: `{ maxDepth, maxComplexity, introspection }`. */
+  graphql?: GraphQLOptions;
 }
 
 /** An Express router with Tasker's API, plus lifecycle control. */
@@ -36,7 +39,7 @@ export interface TaskerRouter extends Router {
 }
 
 /** Every path this router answers; anything else passes through to the host application untouched. */
-const OWN_PATHS = ['/tasks', '/handlers', '/health', '/analytics', '/metrics', '/openapi.json'];
+const OWN_PATHS = ['/tasks', '/handlers', '/health', '/analytics', '/metrics', '/openapi.json', '/graphql'];
 
 /**
  * `app.use('/tasker', tasker(options))`. The router only touches requests under its own paths (so it
@@ -70,6 +73,7 @@ export function tasker(options: TaskerRouterOptions = {}): TaskerRouter {
     authSettings,
   };
 
+  const graphql = new GraphQLService(options.graphql);
   const router = express.Router() as TaskerRouter;
   router.use(healthProbeRoutes({ engine, startup, start: ready, options: options.health }));
   router.use(openApiRoutes());
@@ -81,6 +85,7 @@ export function tasker(options: TaskerRouterOptions = {}): TaskerRouter {
   router.use(handlerRoutes(context));
   router.use(diagramRoutes(context));
   router.use(healthStatusRoutes(context, options.health));
+  router.use(graphqlRoutes(context, graphql));
   router.use(OWN_PATHS, (req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', message: `No route for ${req.method} ${req.originalUrl}` });
   });
@@ -93,7 +98,12 @@ export function tasker(options: TaskerRouterOptions = {}): TaskerRouter {
 
   Object.defineProperties(router, {
     ready: { value: ready },
-    close: { value: () => engine.close() },
+    close: {
+      value: async () => {
+        await graphql.stop();
+        await engine.close();
+      },
+    },
     engine: { value: engine },
   });
   return router;

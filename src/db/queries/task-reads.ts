@@ -35,6 +35,14 @@ export async function findTask(db: Queryable, taskId: number): Promise<TaskRow |
   return rows[0];
 }
 
+export async function findTasksByIds(db: Queryable, taskIds: readonly number[]): Promise<TaskRow[]> {
+  const { rows } = await db.query<TaskRow>(
+    `SELECT ${TASK_COLUMNS} FROM ${TASK_FROM} WHERE t.task_id = ANY ($1::bigint[]) ORDER BY t.task_id`,
+    [taskIds],
+  );
+  return rows;
+}
+
 /** Columns a task list may be sorted by, mapped to SQL (an allow-list: never interpolate user input). */
 export const TASK_SORT_COLUMNS = {
   task_id: 't.task_id',
