@@ -20,10 +20,44 @@ import {
   type TaskRow,
 } from './db/queries/task-reads';
 import {
+  analyticsMetrics,
+  slowestSteps,
+  slowestTasks,
+  type AnalyticsMetrics,
+  type SlowStep,
+  type SlowTask,
+} from './db/queries/analytics';
+import {
+  findAnnotationsOfTasks,
+  findAnnotationTypes,
+  findTaskIdsByAnnotation,
+  type AnnotationTypeRecord,
+  type TaskAnnotationRecord,
+} from './db/queries/annotations';
+import {
+  findNamedSteps,
+  findNamedTasksOfTasks,
+  type NamedStepRecord,
+  type NamedTaskOfTask,
+} from './db/queries/definition-reads';
+import {
+  findStepTransitions,
+  findTaskTransitions,
+  type StepTransitionRecord,
+  type TaskTransitionRecord,
+} from './db/queries/transition-history';
+import {
+  normalizeBottleneckFilter,
+  validSince,
+  type BottleneckFilter,
+} from './orchestration/analytics-queries';
+import {
+  normalizeAnnotationQuery,
   normalizeTaskListQuery,
   validateStepChanges,
   validateTaskChanges,
   type StepChanges,
+  type AnnotationQuery,
   type TaskChanges,
   type TaskList,
   type TaskListQuery,
@@ -229,6 +263,66 @@ export class TaskerEngine {
   async healthCounts(): Promise<SystemHealthCounts> {
     const { pool } = await this.started();
     return systemHealthCounts(pool);
+  }
+
+  /** System figures since `since` (`get_analytics_metrics_v01`): rates in percent, durations in seconds. */
+  async analyticsPerformance(since: Date): Promise<AnalyticsMetrics> {
+    const { pool } = await this.started();
+    return analyticsMetrics(pool, validSince(since));
+  }
+
+  /** The slowest finished tasks and completed steps created since `filter.since`, longest first. */
+  async bottlenecks(
+    filter: BottleneckFilter,
+  ): Promise<{ slowestTasks: SlowTask[]; slowestSteps: SlowStep[] }> {
+    const { pool } = await this.started();
+    const slowest = normalizeBottleneckFilter(filter);
+    const [tasks, steps] = await Promise.all([slowestTasks(pool, slowest), slowestSteps(pool, slowest)]);
+    return { slowestTasks: tasks, slowestSteps: steps };
+  }
+
+  /** Tasks with an annotation of the given type whose `key` equals `value` (as text), newest request first. */
+  async tasksByAnnotation(query: AnnotationQuery): Promise<Task[]> {
+    const { pool } = await this.started();
+    const ids = await findTaskIdsByAnnotation(pool, normalizeAnnotationQuery(query));
+    const tasks = await this.getTasks(ids);
+    return ids.flatMap((id) => tasks.find((task) => task.taskId === id) ?? []);
+  }
+
+  /** Every annotation type, by name. */
+  async annotationTypes(): Promise<AnnotationTypeRecord[]> {
+    const { pool } = await this.started();
+    return findAnnotationTypes(pool);
+  }
+
+  /** The annotations of several tasks (with their types) in one query. */
+  async taskAnnotations(taskIds: readonly number[]): Promise<TaskAnnotationRecord[]> {
+    const { pool } = await this.started();
+    return findAnnotationsOfTasks(pool, taskIds);
+  }
+
+  /** The named task (definition row) of each of several tasks, in one query. */
+  async namedTasksOf(taskIds: readonly number[]): Promise<NamedTaskOfTask[]> {
+    const { pool } = await this.started();
+    return findNamedTasksOfTasks(pool, taskIds);
+  }
+
+  /** Named steps by id, each with its dependent system, in one query. */
+  async namedSteps(namedStepIds: readonly number[]): Promise<NamedStepRecord[]> {
+    const { pool } = await this.started();
+    return findNamedSteps(pool, namedStepIds);
+  }
+
+  /** The state changes of several tasks (their audit trail), oldest first, in one query. */
+  async taskTransitions(taskIds: readonly number[]): Promise<TaskTransitionRecord[]> {
+    const { pool } = await this.started();
+    return findTaskTransitions(pool, taskIds);
+  }
+
+  /** The state changes of several steps, oldest first, in one query. */
+  async stepTransitions(stepIds: readonly number[]): Promise<StepTransitionRecord[]> {
+    const { pool } = await this.started();
+    return findStepTransitions(pool, stepIds);
   }
 
   /**

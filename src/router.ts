@@ -1,9 +1,11 @@
+import type http from 'node:http';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { resolveAuthSettings, type AuthOption, type AuthSettings } from './auth/options';
 import { createEngine, type TaskerEngine } from './engine';
 import type { TaskerOptions } from './interfaces';
 import { diagramRoutes } from './rest/diagram-routes';
 import { GraphQLService, graphqlRoutes, type GraphQLOptions } from './graphql/http';
+import { SubscriptionServer, type AttachOptions } from './graphql/ws';
 import { guard } from './rest/guard';
 import { handlerRoutes } from './rest/handler-routes';
 import {
@@ -33,8 +35,14 @@ export interface TaskerRouterOptions extends TaskerOptions {
 export interface TaskerRouter extends Router {
   /** Connects, migrates, starts workers; requests that arrive earlier wait for it. */
   ready(): Promise<void>;
-  /** Stops workers gracefully and disconnects. */
+  /** Closes subscription sockets, stops workers gracefully and disconnects. */
   close(): Promise<void>;
+  /**
+   * Serves GraphQL subscriptions (graphql-ws) on `server` at `options.path`, default
+   * `/tasker/graphql`: pass `<mount path>/graphql` when the router is mounted elsewhere. Other
+   * upgrade requests are left to the host's own handlers.
+   */
+  attach(server: http.Server, options?: AttachOptions): void;
   readonly engine: TaskerEngine;
 }
 
@@ -74,6 +82,7 @@ export function tasker(options: TaskerRouterOptions = {}): TaskerRouter {
   };
 
   const graphql = new GraphQLService(options.graphql);
+  const subscriptions = new SubscriptionServer({ engine, graphql, ready, authSettings });
   const router = express.Router() as TaskerRouter;
   router.use(healthProbeRoutes({ engine, startup, start: ready, options: options.health }));
   router.use(openApiRoutes());
@@ -100,9 +109,14 @@ export function tasker(options: TaskerRouterOptions = {}): TaskerRouter {
     ready: { value: ready },
     close: {
       value: async () => {
+        await subscriptions.close();
         await graphql.stop();
         await engine.close();
       },
+    },
+    attach: {
+      value: (server: http.Server, attachOptions?: AttachOptions) =>
+        subscriptions.attach(server, attachOptions),
     },
     engine: { value: engine },
   });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerGraphqlSchemaCommand } from './graphql-schema-command';
 import { registerMigrateCommand } from './migrate-command';
 import { registerStartCommand } from './start-command';
 import { registerWorkerCommand } from './worker-command';
@@ -11,6 +12,7 @@ const program = new Command()
 registerStartCommand(program);
 registerMigrateCommand(program);
 registerWorkerCommand(program);
+registerGraphqlSchemaCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { authorizeOrThrow } from '../auth/authorization';
+import { authorizeOrThrow, type AuthorizationContext } from '../auth/authorization';
 import type { AuthSettings } from '../auth/options';
 import type { Principal } from '../auth/principal';
 import type { TaskerEngine } from '../engine';
@@ -25,18 +25,20 @@ export function createContext(
 
 /**
  * Checks one root field's permission. A denial is a field error (`extensions.code = FORBIDDEN`),
- * so the rest of the operation still runs.
+ * so the rest of the operation still runs. `target` (the field name, the ids in its arguments) is
+ * handed to the authorization coordinator.
  */
 export async function authorizeField(
   context: GraphQLContext,
   resource: string,
   action: string,
+  target: AuthorizationContext = {},
 ): Promise<void> {
   if (context.auth.mode === 'disabled') return;
   if (!context.principal)
     throw new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } });
   try {
-    await authorizeOrThrow(context.auth.authorization, context.principal, resource, action, {});
+    await authorizeOrThrow(context.auth.authorization, context.principal, resource, action, target);
   } catch (error) {
     throw toGraphQLError(error);
   }

@@ -33,12 +33,17 @@ export class GraphQLService {
     return [operationLimitsRule(this.options.maxDepth ?? 10, this.options.maxComplexity ?? 5000)];
   }
 
+  /** Whether introspection queries are answered (HTTP and websocket alike). */
+  get introspection(): boolean {
+    return this.options.introspection ?? process.env.NODE_ENV !== 'production';
+  }
+
   start() {
     this.started ??= (async () => {
       const schema = await buildTaskerSchema();
       const apollo = new ApolloServer<GraphQLContext>({
         schema,
-        introspection: this.options.introspection ?? process.env.NODE_ENV !== 'production',
+        introspection: this.introspection,
         includeStacktraceInErrorResponses: false,
         validationRules: this.validationRules,
       });

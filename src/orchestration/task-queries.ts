@@ -1,5 +1,6 @@
 import { InvalidRequestError, type ValidationDetail } from '../errors';
 import type { Task } from '../interfaces';
+import type { AnnotationMatch } from '../db/queries/annotations';
 import { TASK_SORT_COLUMNS, type TaskListFilter, type TaskSortColumn } from '../db/queries/task-reads';
 import type { JsonObject } from '../registry/types';
 import { isTaskState } from '../state/states';
@@ -41,14 +42,33 @@ function fail(message: string, details: ValidationDetail[]): never {
   throw new InvalidRequestError(message, details);
 }
 
-export function normalizeTaskListQuery(query: TaskListQuery): TaskListFilter {
-  const details: ValidationDetail[] = [];
-  const limit = query.limit ?? DEFAULT_TASK_LIST_LIMIT;
-  const offset = query.offset ?? 0;
+/** `limit` (default 20, clamped to 100) and `offset` (default 0) of a list; problems go to `details`. */
+function normalizePage(
+  page: { limit?: number; offset?: number },
+  details: ValidationDetail[],
+): { limit: number; offset: number } {
+  const limit = page.limit ?? DEFAULT_TASK_LIST_LIMIT;
+  const offset = page.offset ?? 0;
   if (!Number.isInteger(limit) || limit < 1)
     details.push({ path: '/limit', message: 'must be an integer ≥ 1' });
   if (!Number.isInteger(offset) || offset < 0)
     details.push({ path: '/offset', message: 'must be an integer ≥ 0' });
+  return { limit: Math.min(limit, MAX_TASK_LIST_LIMIT), offset };
+}
+
+/** PostgreSQL cannot take a NUL character in a text parameter: refuse it instead of failing in the query. */
+export function refuseNul(values: Record<string, string | undefined>, details: ValidationDetail[]): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (value?.includes('\u0000')) {
+      details.push({ path: `/${name}`, message: 'must not contain the NUL character (\\u0000)' });
+    }
+  }
+}
+
+export function normalizeTaskListQuery(query: TaskListQuery): TaskListFilter {
+  const details: ValidationDetail[] = [];
+  const { limit, offset } = normalizePage(query, details);
+  refuseNul({ namespace: query.namespace, name: query.name, version: query.version }, details);
   const sortBy = query.sortBy ?? 'task_id';
   if (!Object.hasOwn(TASK_SORT_COLUMNS, sortBy)) {
     details.push({
@@ -68,11 +88,34 @@ export function normalizeTaskListQuery(query: TaskListQuery): TaskListFilter {
     name: query.name,
     version: query.version,
     status: query.status,
-    limit: Math.min(limit, MAX_TASK_LIST_LIMIT),
+    limit,
     offset,
     sortBy: sortBy as TaskSortColumn,
     sortOrder,
   };
+}
+
+export interface AnnotationQuery {
+  /** Annotation type name. */
+  annotationType: string;
+  /** Top-level key of the annotation object. */
+  key: string;
+  /** Compared with the key's value as text. */
+  value: string;
+  /** Default 20, at most 100 (larger values are clamped). */
+  limit?: number;
+  offset?: number;
+}
+
+export function normalizeAnnotationQuery(query: AnnotationQuery): AnnotationMatch {
+  const details: ValidationDetail[] = [];
+  const { limit, offset } = normalizePage(query, details);
+  refuseNul(
+    { annotationType: query.annotationType, annotationKey: query.key, annotationValue: query.value },
+    details,
+  );
+  if (details.length > 0) fail('Invalid annotation query', details);
+  return { annotationType: query.annotationType, key: query.key, value: query.value, limit, offset };
 }
 
 export function validateTaskChanges(changes: TaskChanges): TaskChanges {

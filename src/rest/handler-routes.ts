@@ -1,10 +1,9 @@
 import express, { type Router } from 'express';
-import semver from 'semver';
-import { InvalidRequestError, NotFoundError } from '../errors';
-import { topologicalOrder } from '../registry/graph';
+import { NotFoundError } from '../errors';
 import { taskLabel } from '../registry/task-label';
-import { LATEST_VERSION, type TaskRegistry } from '../registry/task-registry';
+import type { TaskRegistry } from '../registry/task-registry';
 import type { StepTemplate, TaskDefinition } from '../registry/types';
+import { dependencyGraph, requestedVersion } from './handler-discovery';
 import { queryString } from './params';
 import type { RouteContext } from './route-context';
 
@@ -24,18 +23,12 @@ function serializeStepTemplate(template: StepTemplate) {
   };
 }
 
-/** Edges and execution order use every dependency (`dependsOnStep` and `dependsOnSteps` alike). */
-function dependencyGraph(templates: readonly StepTemplate[]) {
+function serializeDependencyGraph(templates: readonly StepTemplate[]) {
+  const graph = dependencyGraph(templates);
   return {
-    nodes: templates.map((template) => ({
-      id: template.name,
-      name: template.name,
-      handler_class: template.handlerClass,
-    })),
-    edges: templates.flatMap((template) =>
-      template.dependsOn.map((parent) => ({ from: parent, to: template.name, type: 'dependency' as const })),
-    ),
-    execution_order: topologicalOrder(templates),
+    nodes: graph.nodes.map((node) => ({ id: node.id, name: node.name, handler_class: node.handlerClass })),
+    edges: graph.edges,
+    execution_order: graph.executionOrder,
   };
 }
 
@@ -47,19 +40,8 @@ function serializeHandler(definition: TaskDefinition) {
     full_name: taskLabel(definition),
     description: definition.description,
     step_templates: definition.stepTemplates.map(serializeStepTemplate),
-    dependency_graph: dependencyGraph(definition.stepTemplates),
+    dependency_graph: serializeDependencyGraph(definition.stepTemplates),
   };
-}
-
-/** `latest` (the default) or an exact semver; anything else is a malformed request, not a missing version. */
-function requestedVersion(query: Record<string, unknown>): string {
-  const version = queryString(query, 'version') ?? LATEST_VERSION;
-  if (version !== LATEST_VERSION && semver.valid(version) !== version) {
-    throw new InvalidRequestError(`version must be 'latest' or a semantic version, got '${version}'`, [
-      { path: '/version', message: "must be 'latest' or a semantic version" },
-    ]);
-  }
-  return version;
 }
 
 function namespaceHandlers(registry: TaskRegistry, namespace: string) {
@@ -103,7 +85,7 @@ export function handlerRoutes({ engine, guard }: RouteContext): Router {
 
   router.get('/handlers/:namespace/:name', guard('tasker.handler', 'show'), (req, res) => {
     const { namespace, name } = req.params as { namespace: string; name: string };
-    const version = requestedVersion(req.query as Record<string, unknown>);
+    const version = requestedVersion(queryString(req.query as Record<string, unknown>, 'version'));
     const handlers = namespaceHandlers(registry, namespace);
     if (!handlers.some((handler) => handler.name === name)) {
       throw new NotFoundError('Handler not found in namespace');

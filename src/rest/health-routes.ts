@@ -3,6 +3,7 @@ import type { SystemHealthCounts } from '../db/queries/health';
 import type { TaskerEngine } from '../engine';
 import { ConfigurationError } from '../errors';
 import type { Logger } from '../interfaces';
+import { assessHealth } from './health-assessment';
 import type { RouteContext } from './route-context';
 
 export interface HealthOptions {
@@ -11,10 +12,6 @@ export interface HealthOptions {
   /** How long `/health/status` reuses its counts, in ms; default 15000. */
   statusCacheMs?: number;
 }
-
-/** Reference §9.5: a system is unhealthy past these shares. */
-const MAX_CONNECTION_UTILIZATION_PERCENT = 90;
-const MAX_ERROR_RATE = 0.5;
 
 export type StartupState = 'idle' | 'starting' | 'ready' | 'failed';
 
@@ -153,16 +150,8 @@ function cachedCounts(engine: TaskerEngine, ttlMs: number) {
   };
 }
 
-function share(part: number, total: number): number {
-  return total > 0 ? part / total : 0;
-}
-
 function statusBody(counts: SystemHealthCounts, cached: boolean) {
-  const utilization = Math.round(share(counts.activeConnections, counts.maxConnections) * 100 * 100) / 100;
-  const healthy =
-    utilization <= MAX_CONNECTION_UTILIZATION_PERCENT &&
-    share(counts.errorTasks, counts.totalTasks) <= MAX_ERROR_RATE &&
-    share(counts.errorSteps, counts.totalSteps) <= MAX_ERROR_RATE;
+  const { healthy, connectionUtilization } = assessHealth(counts);
   return {
     healthy,
     status: healthy ? 'healthy' : 'unhealthy',
@@ -194,7 +183,7 @@ function statusBody(counts: SystemHealthCounts, cached: boolean) {
     database: {
       active_connections: counts.activeConnections,
       max_connections: counts.maxConnections,
-      connection_utilization: utilization,
+      connection_utilization: connectionUtilization,
     },
     cached,
     timestamp: new Date().toISOString(),

@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { DateTimeScalar, JSONScalar } from '../scalars';
 
-@ObjectType({ description: 'One step of a task: a node of its DAG' })
+@ObjectType('WorkflowStep', { description: 'One step of a task: a node of its DAG' })
 export class WorkflowStepType {
   @Field(() => ID) workflowStepId!: number;
   @Field(() => Int) taskId!: number;
@@ -26,9 +26,29 @@ export class WorkflowStepType {
   @Field(() => [ID]) childStepIds!: number[];
   @Field(() => DateTimeScalar) createdAt!: Date;
   @Field(() => DateTimeScalar) updatedAt!: Date;
+
+  @Field(() => Boolean, { description: 'True when the step has no parents' })
+  get isRootStep(): boolean {
+    return this.parentStepIds.length === 0;
+  }
+
+  @Field(() => Boolean, { description: 'True when no step depends on this one' })
+  get isLeafStep(): boolean {
+    return this.childStepIds.length === 0;
+  }
+
+  @Field(() => Int)
+  get parentCount(): number {
+    return this.parentStepIds.length;
+  }
+
+  @Field(() => Int)
+  get childCount(): number {
+    return this.childStepIds.length;
+  }
 }
 
-@ObjectType({ description: 'A workflow instance: a DAG of steps created from a task definition' })
+@ObjectType('Task', { description: 'A workflow instance: a DAG of steps created from a task definition' })
 export class TaskType {
   @Field(() => ID) taskId!: number;
   @Field(() => String) name!: string;
@@ -48,5 +68,6 @@ export class TaskType {
   @Field(() => DateTimeScalar) requestedAt!: Date;
   @Field(() => DateTimeScalar) createdAt!: Date;
   @Field(() => DateTimeScalar) updatedAt!: Date;
-  @Field(() => [WorkflowStepType]) workflowSteps!: WorkflowStepType[];
+  @Field(() => [WorkflowStepType], { description: 'The steps, in step id order' })
+  workflowSteps!: WorkflowStepType[];
 }
