@@ -63,6 +63,7 @@ import {
   type TaskListQuery,
 } from './orchestration/task-queries';
 import { EventBus } from './events/event-bus';
+import { NotFoundError } from './errors';
 import type {
   Logger,
   RunUntilSettledOptions,
@@ -129,7 +130,7 @@ export class TaskerEngine {
   private readonly bus: EventBus;
   private readonly transitions: TransitionService;
   private readonly running = new RunningSteps();
-  private readonly transitionListeners = new Set<TransitionListener>();
+  private readonly transitionListeners = new Map<TransitionListener, (() => void) | undefined>();
   private signals: Signals | undefined;
   private readonly workers = new Map<string, NamespaceWorker>();
   private readonly workerOptions: ResolvedWorkerOptions | false;
@@ -327,20 +328,26 @@ export class TaskerEngine {
 
   /**
    * Every committed task and step state change, from every process using this database (delivered
-   * through PostgreSQL LISTEN/NOTIFY, in each process's commit order). Returns the unsubscribe function.
+   * through PostgreSQL LISTEN/NOTIFY, in each process's commit order). `onGap` is called when the
+   * database connection was lost and events may have been missed. Returns the unsubscribe function.
    */
-  async onTransition(listener: TransitionListener): Promise<() => void> {
+  async onTransition(listener: TransitionListener, onGap?: () => void): Promise<() => void> {
     const { signals } = await this.started();
     await signals.listen();
-    this.transitionListeners.add(listener);
+    this.transitionListeners.set(listener, onGap);
     return () => {
       this.transitionListeners.delete(listener);
     };
   }
 
+  /** NOTIFY is fire-and-forget: after the listener reconnects, subscribers may have missed events. */
+  private reportTransitionGap(): void {
+    for (const onGap of [...this.transitionListeners.values()]) onGap?.();
+  }
+
   private deliverTransitions(events: readonly TransitionEvent[]): void {
     for (const event of events) {
-      for (const listener of [...this.transitionListeners]) {
+      for (const listener of [...this.transitionListeners.keys()]) {
         try {
           listener(event);
         } catch (error) {
@@ -391,7 +398,7 @@ export class TaskerEngine {
 
   private async requireTask(taskId: number): Promise<Task> {
     const task = await this.getTask(taskId);
-    if (!task) throw new Error(`Task ${taskId} not found`);
+    if (!task) throw new NotFoundError(`Task ${taskId} not found`);
     return task;
   }
 
@@ -464,7 +471,10 @@ export class TaskerEngine {
         wake: (namespace) => this.workers.get(namespace)?.wake(),
         cancel: (target) => this.running.abort(target),
         transitions: (events) => this.deliverTransitions(events),
-        reconnected: () => this.workers.forEach((worker) => worker.wake()),
+        reconnected: () => {
+          this.workers.forEach((worker) => worker.wake());
+          this.reportTransitionGap();
+        },
       },
       this.logger,
     );

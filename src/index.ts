@@ -2,6 +2,8 @@ export { createEngine, TaskerEngine } from './engine';
 export { tasker, type TaskerRouter, type TaskerRouterOptions } from './router';
 export type { HealthOptions } from './rest/health-routes';
 export type { GraphQLOptions } from './graphql/http';
+export type { AttachOptions } from './graphql/ws';
+export type { TransitionEvent, TransitionListener } from './events/transition-event';
 export {
   AuthenticationError,
   AuthorizationError,

@@ -3,6 +3,7 @@ import { authorizeOrThrow, type AuthorizationContext } from '../auth/authorizati
 import type { AuthSettings } from '../auth/options';
 import type { Principal } from '../auth/principal';
 import type { TaskerEngine } from '../engine';
+import type { Task } from '../interfaces';
 import { toGraphQLError } from './errors';
 import { createLoaders, type Loaders } from './loaders';
 
@@ -42,4 +43,10 @@ export async function authorizeField(
   } catch (error) {
     throw toGraphQLError(error);
   }
+}
+
+/** After a mutation: later fields of the same request must see the task as it is now. */
+export function remember(context: GraphQLContext, task: Task): Task {
+  context.loaders.task.clear(task.taskId).prime(task.taskId, task);
+  return task;
 }

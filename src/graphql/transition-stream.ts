@@ -46,7 +46,18 @@ export class TransitionStream implements AsyncIterableIterator<TransitionEvent, 
     { accept, maxBuffered }: TransitionStreamOptions,
   ): Promise<TransitionStream> {
     const stream = new TransitionStream(accept, maxBuffered);
-    stream.attach(await engine.onTransition((event) => stream.push(event)));
+    stream.attach(
+      await engine.onTransition(
+        (event) => stream.push(event),
+        () =>
+          stream.fail(
+            new GraphQLError(
+              'Events may have been missed while the server reconnected to the database; subscribe again',
+              { extensions: { code: 'EVENTS_MISSED' } },
+            ),
+          ),
+      ),
+    );
     return stream;
   }
 
@@ -60,8 +71,14 @@ export class TransitionStream implements AsyncIterableIterator<TransitionEvent, 
     if (this.finished || !this.accept(event)) return;
     const waiter = this.waiters.shift();
     if (waiter) waiter.resolve({ value: event, done: false });
-    else if (this.buffered() >= this.maxBuffered) this.fail();
-    else this.buffer.push(event);
+    else if (this.buffered() >= this.maxBuffered) {
+      this.fail(
+        new GraphQLError(
+          `The subscription fell more than ${this.maxBuffered} events behind and was dropped; subscribe again`,
+          { extensions: { code: 'SUBSCRIBER_TOO_SLOW' } },
+        ),
+      );
+    } else this.buffer.push(event);
   }
 
   next(): Promise<IteratorResult<TransitionEvent, undefined>> {
@@ -103,11 +120,10 @@ export class TransitionStream implements AsyncIterableIterator<TransitionEvent, 
     return event;
   }
 
-  private fail(): void {
-    this.failure = new GraphQLError(
-      `The subscription fell more than ${this.maxBuffered} events behind and was dropped; subscribe again`,
-      { extensions: { code: 'SUBSCRIBER_TOO_SLOW' } },
-    );
+  /** Ends the stream: queued events are dropped and the reader gets `error` next. */
+  private fail(error: GraphQLError): void {
+    if (this.finished) return;
+    this.failure = error;
     this.finish();
   }
 

@@ -3,7 +3,7 @@ import type { AuthorizationContext } from '../../auth/authorization';
 import { NotFoundError } from '../../errors';
 import type { Task } from '../../interfaces';
 import type { JsonObject, JsonValue } from '../../registry/types';
-import { authorizeField, type GraphQLContext } from '../context';
+import { authorizeField, remember, type GraphQLContext } from '../context';
 import { mapped } from '../errors';
 import { CancelStepInput, idArgument, omittedIfNull, ResolveStepInput, UpdateStepInput } from '../inputs';
 import { toStepType } from '../types/mapping';
@@ -45,11 +45,14 @@ export class StepMutations {
     await authorizeField(context, 'tasker.workflow_step', 'update', target('updateStep', input));
     return mapped(async () => {
       const { taskId, stepId } = stepIds(input);
-      const task = await context.engine.updateStep(taskId, stepId, {
-        retryLimit: omittedIfNull(input.retryLimit),
-        // The engine checks that inputs are a JSON object.
-        inputs: omittedIfNull(input.inputs) as JsonObject | undefined,
-      });
+      const task = remember(
+        context,
+        await context.engine.updateStep(taskId, stepId, {
+          retryLimit: omittedIfNull(input.retryLimit),
+          // The engine checks that inputs are a JSON object.
+          inputs: omittedIfNull(input.inputs) as JsonObject | undefined,
+        }),
+      );
       return stepOf(task, stepId);
     });
   }
@@ -65,7 +68,7 @@ export class StepMutations {
     await authorizeField(context, 'tasker.workflow_step', 'cancel', target('cancelStep', input));
     return mapped(async () => {
       const { taskId, stepId } = stepIds(input);
-      return stepOf(await context.engine.cancelStep(taskId, stepId), stepId);
+      return stepOf(remember(context, await context.engine.cancelStep(taskId, stepId)), stepId);
     });
   }
 
@@ -82,7 +85,10 @@ export class StepMutations {
     await authorizeField(context, 'tasker.workflow_step', 'resolve', target('resolveStep', input));
     return mapped(async () => {
       const { taskId, stepId } = stepIds(input);
-      const task = await context.engine.resolveStep(taskId, stepId, input.results as JsonValue | undefined);
+      const task = remember(
+        context,
+        await context.engine.resolveStep(taskId, stepId, input.results as JsonValue | undefined),
+      );
       return stepOf(task, stepId);
     });
   }

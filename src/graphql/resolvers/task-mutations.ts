@@ -2,7 +2,7 @@ import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { InvalidRequestError } from '../../errors';
 import type { TaskRequest } from '../../interfaces';
 import type { JsonObject } from '../../registry/types';
-import { authorizeField, type GraphQLContext } from '../context';
+import { authorizeField, remember, type GraphQLContext } from '../context';
 import { mapped } from '../errors';
 import {
   CancelTaskInput,
@@ -51,7 +51,9 @@ export class TaskMutations {
     @Ctx() context: GraphQLContext,
   ): Promise<TaskType> {
     await authorizeField(context, 'tasker.task', 'create', { operation: 'createTask' });
-    return mapped(async () => toTaskType(await context.engine.createTask(toTaskRequest(input))));
+    return mapped(async () =>
+      toTaskType(remember(context, await context.engine.createTask(toTaskRequest(input)))),
+    );
   }
 
   @Mutation(() => TaskType, {
@@ -67,10 +69,13 @@ export class TaskMutations {
       resourceId: input.taskId,
     });
     return mapped(async () => {
-      const task = await context.engine.updateTask(idArgument(input.taskId, 'taskId'), {
-        reason: omittedIfNull(input.reason),
-        tags: omittedIfNull(input.tags),
-      });
+      const task = remember(
+        context,
+        await context.engine.updateTask(idArgument(input.taskId, 'taskId'), {
+          reason: omittedIfNull(input.reason),
+          tags: omittedIfNull(input.tags),
+        }),
+      );
       return toTaskType(task);
     });
   }
@@ -88,7 +93,7 @@ export class TaskMutations {
       resourceId: input.taskId,
     });
     return mapped(async () =>
-      toTaskType(await context.engine.cancelTask(idArgument(input.taskId, 'taskId'))),
+      toTaskType(remember(context, await context.engine.cancelTask(idArgument(input.taskId, 'taskId')))),
     );
   }
 
@@ -104,6 +109,8 @@ export class TaskMutations {
       operation: 'retryTask',
       resourceId: input.taskId,
     });
-    return mapped(async () => toTaskType(await context.engine.retryTask(idArgument(input.taskId, 'taskId'))));
+    return mapped(async () =>
+      toTaskType(remember(context, await context.engine.retryTask(idArgument(input.taskId, 'taskId')))),
+    );
   }
 }
