@@ -78,6 +78,7 @@ import { normalizeBackoffOptions } from './orchestration/backoff';
 import { ContextValidator } from './orchestration/context-validator';
 import { DefinitionStore } from './orchestration/definition-store';
 import { NamespaceWorker, type NamespaceWorkerOptions } from './orchestration/namespace-worker';
+import type { StepAttemptObserver } from './orchestration/attempt-observer';
 import { RunningSteps } from './orchestration/running-steps';
 import { StepExecutor } from './orchestration/step-executor';
 import { TaskControl } from './orchestration/task-control';
@@ -130,6 +131,8 @@ export class TaskerEngine {
   private readonly bus: EventBus;
   private readonly transitions: TransitionService;
   private readonly running = new RunningSteps();
+  /** Metrics and tracing hook in here (see `observeAttempts`). */
+  private readonly attemptObservers: StepAttemptObserver[] = [];
   private readonly transitionListeners = new Map<TransitionListener, (() => void) | undefined>();
   private signals: Signals | undefined;
   private readonly workers = new Map<string, NamespaceWorker>();
@@ -176,6 +179,11 @@ export class TaskerEngine {
     const { pool } = await this.started();
     const [task, steps] = await Promise.all([findTask(pool, taskId), findSteps(pool, [taskId])]);
     return task ? toTask(task, steps) : undefined;
+  }
+
+  /** Adds an observer of every step attempt this engine's workers run (metrics, tracing). */
+  observeAttempts(observer: StepAttemptObserver): void {
+    this.attemptObservers.push(observer);
   }
 
   /** Several tasks with their steps in two queries (missing ids are simply absent). */
@@ -529,6 +537,7 @@ export class TaskerEngine {
         backoff: normalizeBackoffOptions(this.options.backoff),
         bus: this.bus,
         running: this.running,
+        observers: this.attemptObservers,
         logger: this.logger,
         onAfterCommitError,
       }),

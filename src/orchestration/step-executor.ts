@@ -20,6 +20,7 @@ import type { TaskRegistry } from '../registry/task-registry';
 import type { JsonObject, JsonValue, StepTemplate } from '../registry/types';
 import type { TransitionService } from '../state/transition-service';
 import { retryDelaySeconds, type BackoffOptions } from './backoff';
+import type { StepAttempt, StepAttemptObserver } from './attempt-observer';
 import type { RunningSteps } from './running-steps';
 import type { TaskReconciler } from './task-reconciler';
 
@@ -42,6 +43,8 @@ export interface StepExecutorDependencies {
   backoff: BackoffOptions;
   bus: EventBus;
   running: RunningSteps;
+  /** Metrics, tracing: told about every attempt this process runs. */
+  observers: readonly StepAttemptObserver[];
   logger: Logger;
   onAfterCommitError: (error: unknown) => void;
 }
@@ -59,16 +62,63 @@ export class StepExecutor {
   constructor(private readonly deps: StepExecutorDependencies) {}
 
   async execute(namespace: string, job: StepJob): Promise<void> {
+    const claimedAt = new Date();
     const claimed = await this.transaction((tx) => this.claim(tx, namespace, job));
     if (!claimed) return;
-    const outcome = await this.runHandler(namespace, claimed);
+    const attempt = this.attemptInfo(job, claimed, claimedAt);
+    this.notify((observer) => observer.started?.(attempt));
+    const outcome = await this.observedRun(attempt, () => this.runHandler(namespace, claimed));
     const recorded = await this.transaction((tx) => this.recordOutcome(tx, namespace, job, claimed, outcome));
+    this.notify((observer) =>
+      observer.finished?.(attempt, {
+        outcome: outcome.ok ? 'success' : 'failure',
+        durationSeconds: (Date.now() - claimedAt.getTime()) / 1000,
+        errorClass: outcome.ok ? null : outcome.failure.errorClass,
+      }),
+    );
     if (!recorded) {
       this.deps.logger.warn(
         { taskId: claimed.row.taskId, stepId: claimed.row.stepId, jobId: job.id },
         'Discarded the outcome of a step attempt whose job was cancelled or handed to another worker',
       );
     }
+  }
+
+  private attemptInfo(job: StepJob, claimed: ClaimedStep, claimedAt: Date): StepAttempt {
+    const { row } = claimed;
+    const due = (job as { startAfter?: unknown }).startAfter;
+    return {
+      taskId: row.taskId,
+      stepId: row.stepId,
+      namespace: row.namespace,
+      taskName: row.taskName,
+      version: row.version,
+      stepName: row.stepName,
+      attempt: claimed.attempt,
+      dueAt: due instanceof Date ? due : null,
+      claimedAt,
+    };
+  }
+
+  private notify(call: (observer: StepAttemptObserver) => void): void {
+    for (const observer of this.deps.observers) {
+      try {
+        call(observer);
+      } catch (error) {
+        this.deps.logger.error({ err: error }, 'A step attempt observer failed');
+      }
+    }
+  }
+
+  /** Lets each observer wrap the handler run (outermost first). */
+  private observedRun<T>(attempt: StepAttempt, run: () => Promise<T>): Promise<T> {
+    return this.deps.observers.reduceRight<() => Promise<T>>(
+      (inner, observer) =>
+        observer.run
+          ? () => (observer.run as NonNullable<StepAttemptObserver['run']>)(attempt, inner)
+          : inner,
+      run,
+    )();
   }
 
   private transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
