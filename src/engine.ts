@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
+import type { Registry } from 'prom-client';
 import { defaultLogger } from './config/logger';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded';
 import { migrateUp } from './db/migrator';
@@ -21,11 +22,20 @@ import {
 } from './db/queries/task-reads';
 import {
   analyticsMetrics,
+  blockedSteps,
+  durationPercentiles,
+  errorClasses,
   slowestSteps,
   slowestTasks,
+  stepHotspots,
   type AnalyticsMetrics,
+  type AnalyticsScope,
+  type BlockedStep,
+  type DurationPercentiles,
+  type ErrorClassCount,
   type SlowStep,
   type SlowTask,
+  type StepHotspot,
 } from './db/queries/analytics';
 import {
   findAnnotationsOfTasks,
@@ -62,6 +72,7 @@ import {
   type TaskList,
   type TaskListQuery,
 } from './orchestration/task-queries';
+import { queuedJobCounts } from './db/queries/queue-depth';
 import { EventBus } from './events/event-bus';
 import { NotFoundError } from './errors';
 import type {
@@ -74,6 +85,7 @@ import type {
   WorkerOptions,
   WorkflowStep,
 } from './interfaces';
+import { TaskerMetrics, validateMetricsOption, type MetricsOptions } from './observability/metrics';
 import { normalizeBackoffOptions } from './orchestration/backoff';
 import { ContextValidator } from './orchestration/context-validator';
 import { DefinitionStore } from './orchestration/definition-store';
@@ -86,7 +98,7 @@ import { TaskInitializer } from './orchestration/task-initializer';
 import { TaskReconciler } from './orchestration/task-reconciler';
 import { Signals } from './orchestration/signals';
 import type { TransitionEvent, TransitionListener } from './events/transition-event';
-import { StepQueue } from './queue/step-queue';
+import { queueNameFor, StepQueue } from './queue/step-queue';
 import { TaskRegistry } from './registry/task-registry';
 import { loadTaskDefinitionDirectory } from './registry/yaml';
 import type { JsonObject, JsonValue, TaskDefinition } from './registry/types';
@@ -123,6 +135,16 @@ function resolveWorkerOptions(worker: false | WorkerOptions | undefined): Resolv
   };
 }
 
+/** The result of `engine.bottleneckAnalysis`. */
+export interface BottleneckAnalysis {
+  slowestTasks: SlowTask[];
+  slowestSteps: SlowStep[];
+  hotspots: StepHotspot[];
+  errorClasses: ErrorClassCount[];
+  blockedSteps: BlockedStep[];
+  durations: DurationPercentiles;
+}
+
 /** The programmatic API: everything the router, the CLI and tests use. */
 export class TaskerEngine {
   readonly registry: TaskRegistry;
@@ -139,6 +161,7 @@ export class TaskerEngine {
   private readonly workerOptions: ResolvedWorkerOptions | false;
   private runtime: Promise<Runtime> | undefined;
   private closing: Promise<void> | undefined;
+  private readonly instruments: TaskerMetrics | undefined;
 
   constructor(private readonly options: TaskerOptions = {}) {
     this.logger = options.logger ?? defaultLogger();
@@ -155,6 +178,13 @@ export class TaskerEngine {
     });
     normalizeBackoffOptions(options.backoff);
     for (const definition of options.tasks ?? []) this.registry.register(definition);
+    validateMetricsOption(options.metrics);
+    this.instruments = options.metrics === false ? undefined : this.instrument(options.metrics);
+  }
+
+  /** The prom-client registry this engine's metrics are on; undefined with `metrics: false`. */
+  get metrics(): Registry | undefined {
+    return this.instruments?.registry;
   }
 
   /** Connects (starting the embedded database when no URL is configured), migrates, loads YAML definitions and starts workers. */
@@ -290,6 +320,39 @@ export class TaskerEngine {
     return { slowestTasks: tasks, slowestSteps: steps };
   }
 
+  /** Task duration, step run time and step queue wait distributions (seconds) since `since`. */
+  async durationPercentiles(since: Date, scope: AnalyticsScope = {}): Promise<DurationPercentiles> {
+    const { pool } = await this.started();
+    const { namespace, name, version } = normalizeBottleneckFilter({ since, ...scope });
+    return durationPercentiles(pool, validSince(since), { namespace, name, version });
+  }
+
+  /**
+   * Everything `bottlenecks` returns plus the window's duration distributions, retry hot spots,
+   * error classes, and the steps now waiting on their dependencies. The queries run side by side.
+   */
+  async bottleneckAnalysis(filter: BottleneckFilter): Promise<BottleneckAnalysis> {
+    const { pool } = await this.started();
+    const query = normalizeBottleneckFilter(filter);
+    const scope = { namespace: query.namespace, name: query.name, version: query.version };
+    const [tasks, steps, hotspots, classes, blocked, durations] = await Promise.all([
+      slowestTasks(pool, query),
+      slowestSteps(pool, query),
+      stepHotspots(pool, query),
+      errorClasses(pool, query),
+      blockedSteps(pool, query.limit, scope),
+      durationPercentiles(pool, query.since, scope),
+    ]);
+    return {
+      slowestTasks: tasks,
+      slowestSteps: steps,
+      hotspots,
+      errorClasses: classes,
+      blockedSteps: blocked,
+      durations,
+    };
+  }
+
   /** Tasks with an annotation of the given type whose `key` equals `value` (as text), newest request first. */
   async tasksByAnnotation(query: AnnotationQuery): Promise<Task[]> {
     const { pool } = await this.started();
@@ -363,6 +426,31 @@ export class TaskerEngine {
         }
       }
     }
+  }
+
+  private instrument(options: MetricsOptions = {}): TaskerMetrics {
+    const metrics = new TaskerMetrics({
+      registry: options.registry,
+      queueDepth: () => this.queuedStepJobs(),
+      onCollectError: (error) =>
+        this.logger.warn({ err: error }, 'Could not read the queue depth for metrics'),
+    });
+    metrics.listen(this.events);
+    this.observeAttempts(metrics.attemptObserver);
+    return metrics;
+  }
+
+  /** Waiting step jobs per namespace of the registered definitions; none before start (a scrape never starts the engine). */
+  private async queuedStepJobs(): Promise<Map<string, number>> {
+    const runtime = this.runtime && !this.closing ? await this.runtime : undefined;
+    if (!runtime) return new Map();
+    const namespaces = this.registry.namespaces().map((namespace) => namespace.name);
+    const counts = await queuedJobCounts(runtime.pool, this.queueSchema, namespaces.map(queueNameFor));
+    return new Map(namespaces.map((namespace) => [namespace, counts.get(queueNameFor(namespace)) ?? 0]));
+  }
+
+  private get queueSchema(): string {
+    return this.options.queueSchema ?? 'tasker_pgboss';
   }
 
   /** Resolves with the task once it is complete, error, cancelled or resolved manually. */
@@ -462,7 +550,7 @@ export class TaskerEngine {
     const workers = this.workerOptions;
     const queue = new StepQueue({
       connectionString,
-      schema: this.options.queueSchema ?? 'tasker_pgboss',
+      schema: this.queueSchema,
       heartbeatSeconds: workers ? workers.heartbeatSeconds : 30,
       recoveryCheckSeconds: workers ? workers.recoveryCheckSeconds : 10,
       supervise: workers !== false,

@@ -1,6 +1,7 @@
 export { createEngine, TaskerEngine } from './engine';
 export { tasker, type TaskerRouter, type TaskerRouterOptions } from './router';
 export type { HealthOptions } from './rest/health-routes';
+export type { MetricsOptions } from './observability/metrics';
 export type { GraphQLOptions } from './graphql/http';
 export type { AttachOptions } from './graphql/ws';
 export type { TransitionEvent, TransitionListener } from './events/transition-event';

@@ -1,5 +1,6 @@
 import type { TaskerEvent } from './events/event-bus';
 import type { StepHandlerMap } from './handlers/step-handler';
+import type { MetricsOptions } from './observability/metrics';
 import type { JsonObject, JsonValue, TaskDefinition } from './registry/types';
 import type { StepState, TaskState } from './state/states';
 
@@ -152,6 +153,8 @@ export interface TaskerOptions {
   queueSchema?: string;
   /** How long `close()` lets running steps finish (ms) before giving up on them; default 30 000. */
   shutdownTimeoutMs?: number;
+  /** Prometheus metrics (prom-client) on `{ registry }`, or `false` for none; default a registry of the engine's own. */
+  metrics?: MetricsOptions | false;
 }
 
 export type EventSubscriber = (event: TaskerEvent) => void;

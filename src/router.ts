@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { resolveAuthSettings, type AuthOption, type AuthSettings } from './auth/options';
 import { createEngine, type TaskerEngine } from './engine';
 import type { TaskerOptions } from './interfaces';
+import { analyticsRoutes } from './rest/analytics-routes';
 import { diagramRoutes } from './rest/diagram-routes';
 import { GraphQLService, graphqlRoutes, type GraphQLOptions } from './graphql/http';
 import { SubscriptionServer, type AttachOptions } from './graphql/ws';
@@ -15,6 +16,7 @@ import {
   type HealthOptions,
 } from './rest/health-routes';
 import { toHttpError } from './rest/http-errors';
+import { metricsRoutes } from './rest/metrics-routes';
 import { openApiRoutes } from './rest/openapi-routes';
 import type { RouteContext } from './rest/route-context';
 import { stepRoutes } from './rest/step-routes';
@@ -94,6 +96,8 @@ export function tasker(options: TaskerRouterOptions = {}): TaskerRouter {
   router.use(handlerRoutes(context));
   router.use(diagramRoutes(context));
   router.use(healthStatusRoutes(context, options.health));
+  router.use(analyticsRoutes(context));
+  router.use(metricsRoutes(context));
   router.use(graphqlRoutes(context, graphql));
   router.use(OWN_PATHS, (req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', message: `No route for ${req.method} ${req.originalUrl}` });

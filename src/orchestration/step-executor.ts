@@ -68,14 +68,19 @@ export class StepExecutor {
     const attempt = this.attemptInfo(job, claimed, claimedAt);
     this.notify((observer) => observer.started?.(attempt));
     const outcome = await this.observedRun(attempt, () => this.runHandler(namespace, claimed));
-    const recorded = await this.transaction((tx) => this.recordOutcome(tx, namespace, job, claimed, outcome));
-    this.notify((observer) =>
-      observer.finished?.(attempt, {
-        outcome: outcome.ok ? 'success' : 'failure',
-        durationSeconds: (Date.now() - claimedAt.getTime()) / 1000,
-        errorClass: outcome.ok ? null : outcome.failure.errorClass,
-      }),
-    );
+    let recorded: boolean;
+    try {
+      recorded = await this.transaction((tx) => this.recordOutcome(tx, namespace, job, claimed, outcome));
+    } finally {
+      // Even when recording fails: observers pair every `started` with a `finished` (in-flight gauges).
+      this.notify((observer) =>
+        observer.finished?.(attempt, {
+          outcome: outcome.ok ? 'success' : 'failure',
+          durationSeconds: (Date.now() - claimedAt.getTime()) / 1000,
+          errorClass: outcome.ok ? null : outcome.failure.errorClass,
+        }),
+      );
+    }
     if (!recorded) {
       this.deps.logger.warn(
         { taskId: claimed.row.taskId, stepId: claimed.row.stepId, jobId: job.id },

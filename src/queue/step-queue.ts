@@ -135,7 +135,8 @@ export class StepQueue {
 
   async fetch(namespace: string, batchSize: number): Promise<StepJob[]> {
     const name = await this.ensureQueue(namespace);
-    return this.boss.fetch<StepJobData>(name, { batchSize });
+    // With metadata, so the job's `startAfter` (when it became due) gives observers the queue wait.
+    return this.boss.fetch<StepJobData>(name, { batchSize, includeMetadata: true });
   }
 
   async touch(namespace: string, jobs: JobAttempt[]): Promise<void> {

@@ -51,8 +51,8 @@ function positiveMs(value: unknown, name: string, fallback: number): number {
   return value;
 }
 
-/** Probes must never be answered from a cache between Kubernetes and the process. */
-function noCache(res: Response): void {
+/** Probes and scrapes must never be answered from a cache between their caller and the process. */
+export function noCache(res: Response): void {
   res.set({ 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache', Expires: '0' });
 }
 

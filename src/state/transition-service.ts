@@ -233,6 +233,9 @@ export class TransitionService {
     });
     this.bus.publish(result.event, {
       task_id: result.taskId,
+      task_name: row.taskName,
+      namespace: row.namespace,
+      version: row.version,
       step_id: result.stepId,
       step_name: result.stepName,
       attempt_number: row.attempts,

@@ -123,6 +123,19 @@ const ROUTES: ProtectedRoute[] = [
     permission: 'tasker.handler:show',
   },
   { method: 'get', route: '/health/status', url: '/health/status', permission: 'tasker.health_status:index' },
+  { method: 'get', route: '/metrics', url: '/metrics', permission: 'tasker.metrics:index' },
+  {
+    method: 'get',
+    route: '/analytics/performance',
+    url: '/analytics/performance',
+    permission: 'tasker.analytics:index',
+  },
+  {
+    method: 'get',
+    route: '/analytics/bottlenecks',
+    url: '/analytics/bottlenecks',
+    permission: 'tasker.analytics:index',
+  },
 ];
 
 const PUBLIC_ROUTES = ['GET /health/live', 'GET /health/ready', 'GET /openapi.json'];

@@ -183,6 +183,9 @@ describe('GET /openapi.json', () => {
     await check('get', '/health/live', '/health/live', 200);
     await check('get', '/health/ready', '/health/ready', 200);
     await check('get', '/health/status', '/health/status', 200);
+    await check('get', '/analytics/performance', '/analytics/performance', 200);
+    await check('get', '/analytics/bottlenecks', '/analytics/bottlenecks?namespace=shop', 200);
+    await check('get', '/analytics/bottlenecks', '/analytics/bottlenecks?period_hours=0', 400);
     await check(
       'post',
       '/tasks/{task_id}/workflow_steps/{id}/resolve',

@@ -11,8 +11,13 @@ const cli = path.resolve(__dirname, '../../dist/cli/main.js');
 const SQL_FUNCTIONS = [
   'calculate_dependency_levels',
   'get_analytics_metrics_v01',
+  'get_blocked_steps_v01',
+  'get_duration_percentiles_v01',
+  'get_error_classes_v01',
   'get_slowest_steps_v01',
   'get_slowest_tasks_v01',
+  'get_step_attempts_v01',
+  'get_step_hotspots_v01',
   'get_step_readiness_status',
   'get_step_readiness_status_batch',
   'get_system_health_counts_v01',

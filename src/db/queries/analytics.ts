@@ -101,3 +101,123 @@ export async function slowestSteps(db: Queryable, filter: SlowestFilter): Promis
   );
   return rows;
 }
+
+/** Which namespace, task name and version to analyse (all when omitted). */
+export interface AnalyticsScope {
+  namespace?: string;
+  name?: string;
+  version?: string;
+}
+
+/** One metric of `get_duration_percentiles_v01`, in seconds; null figures when `count` is 0. */
+export interface DurationStats {
+  count: number;
+  avg: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/** Task creation → terminal transition, step run time and step queue wait over a window. */
+export interface DurationPercentiles {
+  task: DurationStats;
+  stepRun: DurationStats;
+  stepQueueWait: DurationStats;
+}
+
+/** A row of `get_step_hotspots_v01`: one step of one task definition. */
+export interface StepHotspot {
+  stepName: string;
+  taskName: string;
+  namespace: string;
+  version: string;
+  stepCount: number;
+  attempts: number;
+  retries: number;
+  failures: number;
+  errorClasses: Record<string, number>;
+  avgRunSeconds: number | null;
+  avgQueueWaitSeconds: number | null;
+  lastFailureAt: Date | null;
+}
+
+/** A row of `get_error_classes_v01`. */
+export interface ErrorClassCount {
+  errorClass: string;
+  failures: number;
+  stepCount: number;
+  stepNames: string[];
+  lastFailureAt: Date;
+}
+
+/** A row of `get_blocked_steps_v01`: pending steps of unfinished tasks waiting on parents. */
+export interface BlockedStep {
+  stepName: string;
+  taskName: string;
+  namespace: string;
+  version: string;
+  blockedCount: number;
+  oldestBlockedSeconds: number;
+  waitingOn: string[];
+}
+
+function scopeArguments(scope: AnalyticsScope): unknown[] {
+  return [scope.namespace ?? null, scope.name ?? null, scope.version ?? null];
+}
+
+const DURATION_METRICS = { task: 'task', step_run: 'stepRun', step_queue_wait: 'stepQueueWait' } as const;
+
+export async function durationPercentiles(
+  db: Queryable,
+  since: Date,
+  scope: AnalyticsScope,
+): Promise<DurationPercentiles> {
+  const { rows } = await db.query<DurationStats & { metric: keyof typeof DURATION_METRICS }>(
+    `SELECT metric, sample_count AS count, avg_seconds AS avg, p50_seconds AS p50, p95_seconds AS p95,
+            p99_seconds AS p99, max_seconds AS max
+       FROM get_duration_percentiles_v01($1, $2, $3, $4)`,
+    [since, ...scopeArguments(scope)],
+  );
+  const byMetric = Object.fromEntries(
+    rows.map(({ metric, ...stats }) => [DURATION_METRICS[metric], stats]),
+  ) as unknown as DurationPercentiles;
+  return byMetric;
+}
+
+export async function stepHotspots(db: Queryable, filter: SlowestFilter): Promise<StepHotspot[]> {
+  const { rows } = await db.query<StepHotspot>(
+    `SELECT step_name AS "stepName", task_name AS "taskName", namespace_name AS namespace, version,
+            step_count AS "stepCount", attempts, retries, failures, error_classes AS "errorClasses",
+            avg_run_seconds AS "avgRunSeconds", avg_queue_wait_seconds AS "avgQueueWaitSeconds",
+            last_failure_at AS "lastFailureAt"
+       FROM get_step_hotspots_v01($1, $2, $3, $4, $5)`,
+    slowestArguments(filter),
+  );
+  return rows;
+}
+
+export async function errorClasses(db: Queryable, filter: SlowestFilter): Promise<ErrorClassCount[]> {
+  const { rows } = await db.query<ErrorClassCount>(
+    `SELECT error_class AS "errorClass", failures, step_count AS "stepCount", step_names AS "stepNames",
+            last_failure_at AS "lastFailureAt"
+       FROM get_error_classes_v01($1, $2, $3, $4, $5)`,
+    slowestArguments(filter),
+  );
+  return rows;
+}
+
+export async function blockedSteps(
+  db: Queryable,
+  limit: number,
+  scope: AnalyticsScope,
+): Promise<BlockedStep[]> {
+  const { rows } = await db.query<BlockedStep>(
+    `SELECT step_name AS "stepName", task_name AS "taskName", namespace_name AS namespace, version,
+            blocked_count AS "blockedCount", oldest_blocked_seconds AS "oldestBlockedSeconds",
+            waiting_on AS "waitingOn"
+       FROM get_blocked_steps_v01($1, $2, $3, $4)`,
+    [limit, ...scopeArguments(scope)],
+  );
+  return rows;
+}

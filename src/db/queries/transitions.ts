@@ -36,6 +36,8 @@ export interface StepTransitionRow {
   stepId: number;
   taskId: number;
   namespace: string;
+  taskName: string;
+  version: string;
   stepName: string;
   attempts: number;
   retryLimit: number;
@@ -55,10 +57,13 @@ export async function transitionStepRows(
   metadata: Record<string, unknown>,
 ): Promise<StepTransitionRow[]> {
   const { rows } = await db.query<StepTransitionRow>(
-    `SELECT workflow_step_id AS "stepId", task_id AS "taskId", namespace, step_name AS "stepName", attempts,
-            retry_limit AS "retryLimit", from_state AS "fromState", applied, refusal,
-            transitioned_at AS "transitionedAt"
-       FROM tasker_transition_steps($1::bigint[], $2, $3::text[], $4, $5::jsonb)`,
+    `SELECT s.workflow_step_id AS "stepId", s.task_id AS "taskId", s.namespace, nt.name AS "taskName",
+            nt.version, s.step_name AS "stepName", s.attempts, s.retry_limit AS "retryLimit",
+            s.from_state AS "fromState", s.applied, s.refusal, s.transitioned_at AS "transitionedAt"
+       FROM tasker_transition_steps($1::bigint[], $2, $3::text[], $4, $5::jsonb) s
+       JOIN tasker_tasks t ON t.task_id = s.task_id
+       JOIN tasker_named_tasks nt ON nt.named_task_id = t.named_task_id
+      ORDER BY s.workflow_step_id`,
     [stepIds, toState, allowedFrom, checkParents, JSON.stringify(metadata)],
   );
   return rows;

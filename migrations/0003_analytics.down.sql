@@ -1,0 +1,5 @@
+DROP FUNCTION IF EXISTS get_blocked_steps_v01(integer, text, text, text);
+DROP FUNCTION IF EXISTS get_error_classes_v01(timestamptz, integer, text, text, text);
+DROP FUNCTION IF EXISTS get_step_hotspots_v01(timestamptz, integer, text, text, text);
+DROP FUNCTION IF EXISTS get_duration_percentiles_v01(timestamptz, text, text, text);
+DROP FUNCTION IF EXISTS get_step_attempts_v01(timestamptz, text, text, text);

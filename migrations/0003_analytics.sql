@@ -1,0 +1,6 @@
+-- Duration percentiles, step hot spots, error classes and blocked steps for /analytics/*.
+-- @include sql/get_step_attempts_v01.sql
+-- @include sql/get_duration_percentiles_v01.sql
+-- @include sql/get_step_hotspots_v01.sql
+-- @include sql/get_error_classes_v01.sql
+-- @include sql/get_blocked_steps_v01.sql
