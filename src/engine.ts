@@ -73,6 +73,7 @@ import {
   type TaskListQuery,
 } from './orchestration/task-queries';
 import { queuedJobCounts } from './db/queries/queue-depth';
+import { eventCatalog } from './events/catalog';
 import { EventBus } from './events/event-bus';
 import { NotFoundError } from './errors';
 import type {
@@ -86,6 +87,8 @@ import type {
   WorkflowStep,
 } from './interfaces';
 import { TaskerMetrics, validateMetricsOption, type MetricsOptions } from './observability/metrics';
+import { TaskerTracing, validateTracingOption, type TracingOptions } from './observability/tracing';
+import { findTaskTrace } from './db/queries/tasks';
 import { normalizeBackoffOptions } from './orchestration/backoff';
 import { ContextValidator } from './orchestration/context-validator';
 import { DefinitionStore } from './orchestration/definition-store';
@@ -162,13 +165,17 @@ export class TaskerEngine {
   private runtime: Promise<Runtime> | undefined;
   private closing: Promise<void> | undefined;
   private readonly instruments: TaskerMetrics | undefined;
+  private readonly tracing: TaskerTracing | undefined;
 
   constructor(private readonly options: TaskerOptions = {}) {
     this.logger = options.logger ?? defaultLogger();
     this.bus = new EventBus((error, event) =>
       this.logger.error({ err: error, event: event.name }, 'An event subscriber failed'),
     );
-    this.events = { subscribe: (pattern, subscriber) => this.bus.subscribe(pattern, subscriber) };
+    this.events = {
+      subscribe: (pattern, subscriber) => this.bus.subscribe(pattern, subscriber),
+      catalog: () => eventCatalog(this.registry.list()),
+    };
     this.transitions = new TransitionService(this.bus, (event) => this.signals?.broadcastTransition(event));
     this.workerOptions = resolveWorkerOptions(options.worker);
     // A process that runs no steps (an API that only creates tasks) needs definitions, not handlers.
@@ -180,6 +187,8 @@ export class TaskerEngine {
     for (const definition of options.tasks ?? []) this.registry.register(definition);
     validateMetricsOption(options.metrics);
     this.instruments = options.metrics === false ? undefined : this.instrument(options.metrics);
+    validateTracingOption(options.tracing);
+    this.tracing = options.tracing === false ? undefined : this.trace(options.tracing);
   }
 
   /** The prom-client registry this engine's metrics are on; undefined with `metrics: false`. */
@@ -201,7 +210,8 @@ export class TaskerEngine {
 
   async createTask(request: TaskRequest): Promise<Task> {
     const { initializer } = await this.started();
-    return initializer.createTask(request);
+    if (!this.tracing) return initializer.createTask(request, null);
+    return this.tracing.traceCreation((traceContext) => initializer.createTask(request, traceContext));
   }
 
   /** The task with its steps, or `undefined` when there is no such task. */
@@ -428,6 +438,17 @@ export class TaskerEngine {
     }
   }
 
+  private trace(options: TracingOptions = {}): TaskerTracing {
+    const tracing = new TaskerTracing(options);
+    tracing.listen(
+      this.events,
+      async (taskId) => findTaskTrace((await this.started()).pool, taskId),
+      (error) => this.logger.warn({ err: error }, 'Could not record the span of a finished task'),
+    );
+    this.observeAttempts(tracing.attemptObserver);
+    return tracing;
+  }
+
   private instrument(options: MetricsOptions = {}): TaskerMetrics {
     const metrics = new TaskerMetrics({
       registry: options.registry,
@@ -580,7 +601,7 @@ export class TaskerEngine {
       local?.wake();
       if (!local?.hasCapacity()) signals.announce(namespace);
     });
-    const reconciler = new TaskReconciler(queue, this.transitions);
+    const reconciler = new TaskReconciler(queue, this.transitions, this.bus);
     const runtime: Runtime = {
       pool,
       embedded,
@@ -595,6 +616,7 @@ export class TaskerEngine {
         reconciler,
         queue,
         identityStrategy: this.options.identityStrategy ?? 'default',
+        bus: this.bus,
         onAfterCommitError,
       }),
       control: new TaskControl({

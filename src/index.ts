@@ -2,6 +2,7 @@ export { createEngine, TaskerEngine } from './engine';
 export { tasker, type TaskerRouter, type TaskerRouterOptions } from './router';
 export type { HealthOptions } from './rest/health-routes';
 export type { MetricsOptions } from './observability/metrics';
+export type { TracingOptions } from './observability/tracing';
 export type { GraphQLOptions } from './graphql/http';
 export type { AttachOptions } from './graphql/ws';
 export type { TransitionEvent, TransitionListener } from './events/transition-event';
@@ -42,6 +43,22 @@ export type {
   WorkflowStep,
 } from './interfaces';
 export type { TaskerEvent } from './events/event-bus';
+export type {
+  CustomEventFields,
+  CustomEventPayload,
+  EventCatalogEntry,
+  EventCategory,
+  EventPayload,
+  StepBackoffPayload,
+  StepMaxRetriesReachedPayload,
+  StepTransitionPayload,
+  SystemEventName,
+  SystemEventPayloads,
+  TaskEnqueuePayload,
+  TaskTransitionPayload,
+  ViableStepsDiscoveredPayload,
+} from './events/catalog';
+export { UNDECLARED_EVENT_CODE } from './events/custom-events';
 export {
   defineTask,
   loadTaskDefinitionDirectory,

@@ -1,6 +1,8 @@
+import type { EventCatalogEntry, EventPayload } from './events/catalog';
 import type { TaskerEvent } from './events/event-bus';
 import type { StepHandlerMap } from './handlers/step-handler';
 import type { MetricsOptions } from './observability/metrics';
+import type { TracingOptions } from './observability/tracing';
 import type { JsonObject, JsonValue, TaskDefinition } from './registry/types';
 import type { StepState, TaskState } from './state/states';
 
@@ -155,11 +157,21 @@ export interface TaskerOptions {
   shutdownTimeoutMs?: number;
   /** Prometheus metrics (prom-client) on `{ registry }`, or `false` for none; default a registry of the engine's own. */
   metrics?: MetricsOptions | false;
+  /** OpenTelemetry spans on `{ tracerProvider }`, or `false` for none; default the global provider (a no-op without an SDK). */
+  tracing?: TracingOptions | false;
 }
 
 export type EventSubscriber = (event: TaskerEvent) => void;
 
 export interface TaskerEvents {
-  /** Patterns: an exact name, `prefix.*`, or `*`. Returns the unsubscribe function. */
-  subscribe(pattern: string, subscriber: EventSubscriber): () => void;
+  /**
+   * Patterns: an exact name, `prefix.*`, or `*`. Returns the unsubscribe function. A system event's
+   * exact name types the payload (`subscribe('step.failed', (e) => e.payload.step_name)`).
+   */
+  subscribe<Pattern extends string>(
+    pattern: Pattern,
+    subscriber: (event: TaskerEvent<EventPayload<Pattern>>) => void,
+  ): () => void;
+  /** Every event this engine emits: the system events, then the custom events of registered definitions. */
+  catalog(): EventCatalogEntry[];
 }

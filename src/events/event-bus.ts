@@ -1,3 +1,5 @@
+import type { EventPayload } from './catalog';
+
 export interface TaskerEvent<P = Record<string, unknown>> {
   name: string;
   payload: P;
@@ -23,16 +25,20 @@ export class EventBus {
 
   constructor(private readonly onListenerError: ListenerErrorHandler = () => undefined) {}
 
-  subscribe(pattern: string, listener: EventListener): () => void {
-    const subscription = { pattern, listener };
+  /** A system event's exact name types the payload; see `EventPayload`. */
+  subscribe<Pattern extends string>(
+    pattern: Pattern,
+    listener: (event: TaskerEvent<EventPayload<Pattern>>) => void,
+  ): () => void {
+    const subscription = { pattern, listener: listener as EventListener };
     this.subscriptions.add(subscription);
     return () => {
       this.subscriptions.delete(subscription);
     };
   }
 
-  publish(name: string, payload: Record<string, unknown>): void {
-    const event: TaskerEvent = { name, payload, timestamp: new Date() };
+  publish(name: string, payload: object): void {
+    const event: TaskerEvent = { name, payload: { ...payload }, timestamp: new Date() };
     for (const { pattern, listener } of [...this.subscriptions]) {
       if (!eventPatternMatches(pattern, name)) continue;
       try {

@@ -33,6 +33,12 @@ export interface StepContext {
   /** Aborted on step timeout or cancellation. */
   signal: AbortSignal;
   log: StepLogger;
+  /**
+   * Publishes a custom event declared in `customEvents` of the task or of this step's template,
+   * adding `task_id`, `step_id`, `step_name` and `event_type: 'custom'`. Subscribers in this process
+   * receive it once the attempt's outcome has committed. An undeclared name throws a
+   * `PermanentError` (`errorCode` `UNDECLARED_EVENT`).
+   */
   publish(eventName: string, payload?: JsonObject): void;
 }
 

@@ -156,7 +156,7 @@ export class TaskerMetrics {
   }
 
   /** Counts terminal task transitions and step retries from the engine's lifecycle events. */
-  listen(events: TaskerEvents): () => void {
+  listen(events: Pick<TaskerEvents, 'subscribe'>): () => void {
     const unsubscribers = [
       ...Object.keys(TERMINAL_TASK_EVENTS).map((name) =>
         events.subscribe(name, (event) => this.taskSettled(event)),

@@ -12,6 +12,8 @@ export interface StepAttempt {
   dueAt: Date | null;
   /** When this process claimed the job. */
   claimedAt: Date;
+  /** The W3C trace context carrier stored with the task (`traceparent`, `tracestate`); null when untraced. */
+  traceContext: Record<string, string> | null;
 }
 
 export interface StepAttemptResult {
@@ -19,6 +21,7 @@ export interface StepAttemptResult {
   /** Handler run time, claim to outcome, in seconds. */
   durationSeconds: number;
   errorClass: string | null;
+  errorMessage: string | null;
 }
 
 /**

@@ -63,16 +63,24 @@ export function computeBackoffSeconds(
   return clamp(roundToMilliseconds(base * (1 + spread)), 0, options.maxSeconds);
 }
 
+export interface RetryDelay {
+  seconds: number;
+  /** `server_requested`: the handler's `retryAfterSeconds`; `exponential`: the backoff. */
+  type: 'server_requested' | 'exponential';
+}
+
 /** A delay the handler asked for (a server's Retry-After) wins over the backoff, unjittered. */
-export function retryDelaySeconds(
+export function retryDelay(
   failure: { retryAfterSeconds: number | null },
   attempt: number,
   options: BackoffOptions,
   random: () => number = Math.random,
-): number {
+): RetryDelay {
   const requested = failure.retryAfterSeconds;
-  if (requested !== null && Number.isFinite(requested) && requested >= 0) return requested;
-  return computeBackoffSeconds(attempt, options, random);
+  if (requested !== null && Number.isFinite(requested) && requested >= 0) {
+    return { seconds: requested, type: 'server_requested' };
+  }
+  return { seconds: computeBackoffSeconds(attempt, options, random), type: 'exponential' };
 }
 
 function clampUnit(value: number): number {

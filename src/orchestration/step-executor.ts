@@ -10,16 +10,18 @@ import {
   type ExecutionStepRow,
 } from '../db/queries/execution';
 import { withRetriedTransaction, type Transaction } from '../db/transaction';
+import { CustomEventCollector, declaredEventNames, type CustomEvent } from '../events/custom-events';
 import type { EventBus } from '../events/event-bus';
+import { publishAfterCommit } from '../events/system-events';
 import { resolveStepHandler, toStoredResults } from '../handlers/invoke-handler';
 import { classifyStepError, StepTimeoutError, type StepFailure } from '../handlers/step-errors';
 import type { StepContext, StepHandlerMap } from '../handlers/step-handler';
 import type { Logger } from '../interfaces';
 import type { StepJob, StepQueue } from '../queue/step-queue';
 import type { TaskRegistry } from '../registry/task-registry';
-import type { JsonObject, JsonValue, StepTemplate } from '../registry/types';
+import type { JsonObject, JsonValue, StepTemplate, TaskDefinition } from '../registry/types';
 import type { TransitionService } from '../state/transition-service';
-import { retryDelaySeconds, type BackoffOptions } from './backoff';
+import { retryDelay, type BackoffOptions } from './backoff';
 import type { StepAttempt, StepAttemptObserver } from './attempt-observer';
 import type { RunningSteps } from './running-steps';
 import type { TaskReconciler } from './task-reconciler';
@@ -31,7 +33,10 @@ interface ClaimedStep {
   ancestors: Map<string, JsonValue>;
 }
 
-type Outcome = { ok: true; results: JsonValue | null } | { ok: false; failure: StepFailure };
+type Outcome = ({ ok: true; results: JsonValue | null } | { ok: false; failure: StepFailure }) & {
+  /** Custom events the handler published; delivered once the outcome commits. */
+  events: readonly CustomEvent[];
+};
 
 export interface StepExecutorDependencies {
   pool: pg.Pool;
@@ -78,6 +83,7 @@ export class StepExecutor {
           outcome: outcome.ok ? 'success' : 'failure',
           durationSeconds: (Date.now() - claimedAt.getTime()) / 1000,
           errorClass: outcome.ok ? null : outcome.failure.errorClass,
+          errorMessage: outcome.ok ? null : outcome.failure.message,
         }),
       );
     }
@@ -102,6 +108,7 @@ export class StepExecutor {
       attempt: claimed.attempt,
       dueAt: due instanceof Date ? due : null,
       claimedAt,
+      traceContext: row.traceContext,
     };
   }
 
@@ -183,6 +190,12 @@ export class StepExecutor {
       attempt_number: attempts,
       retry_available: attempts < row.retryLimit && row.retryable,
     });
+    if (row.retryable && attempts >= row.retryLimit) {
+      this.publishMaxRetriesReached(tx, row, attempts, {
+        errorClass: 'AbandonedAttempt',
+        message: ABANDONED_ATTEMPT_MESSAGE,
+      });
+    }
     return {
       ...row,
       stepState: 'error',
@@ -229,10 +242,12 @@ export class StepExecutor {
     const release = this.deps.running.add(row.taskId, row.stepId, controller);
     const timeoutMs = row.timeoutSeconds ? row.timeoutSeconds * 1000 : null;
     let timer: NodeJS.Timeout | undefined;
+    let events: CustomEventCollector | undefined;
     try {
-      const template = this.templateFor(namespace, row);
+      const { definition, template } = this.definitionFor(namespace, row);
       const handler = resolveStepHandler(this.deps.stepHandlers[template.handlerClass]);
-      const ctx = this.stepContext(claimed, template, controller.signal);
+      events = this.customEventCollector(claimed, definition, template);
+      const ctx = this.stepContext(claimed, template, controller.signal, events);
       const aborted = new Promise<never>((_, reject) => {
         controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
         if (timeoutMs !== null) {
@@ -243,16 +258,19 @@ export class StepExecutor {
         }
       });
       const value = await Promise.race([handler(ctx), aborted]);
-      return { ok: true, results: toStoredResults(value) };
+      return { ok: true, results: toStoredResults(value), events: events.close() };
     } catch (error) {
-      return { ok: false, failure: classifyStepError(error) };
+      return { ok: false, failure: classifyStepError(error), events: events?.close() ?? [] };
     } finally {
       clearTimeout(timer);
       release();
     }
   }
 
-  private templateFor(namespace: string, row: ExecutionStepRow): StepTemplate {
+  private definitionFor(
+    namespace: string,
+    row: ExecutionStepRow,
+  ): { definition: TaskDefinition; template: StepTemplate } {
     const definition = this.deps.registry.resolve(row.taskName, { namespace, version: row.version });
     const template = definition.stepTemplates.find((t) => t.name === row.stepName);
     if (!template) {
@@ -263,10 +281,32 @@ export class StepExecutor {
     if (!Object.hasOwn(this.deps.stepHandlers, template.handlerClass)) {
       throw new Error(`No step handler is registered for '${template.handlerClass}' in this process`);
     }
-    return template;
+    return { definition, template };
   }
 
-  private stepContext(claimed: ClaimedStep, template: StepTemplate, signal: AbortSignal): StepContext {
+  private customEventCollector(
+    claimed: ClaimedStep,
+    definition: TaskDefinition,
+    template: StepTemplate,
+  ): CustomEventCollector {
+    const { row } = claimed;
+    return new CustomEventCollector(
+      declaredEventNames(definition, template),
+      { task_id: row.taskId, step_id: row.stepId, step_name: row.stepName, event_type: 'custom' },
+      (name) =>
+        this.deps.logger.warn(
+          { taskId: row.taskId, stepId: row.stepId, event: name },
+          'Dropped a custom event published after its step attempt had finished',
+        ),
+    );
+  }
+
+  private stepContext(
+    claimed: ClaimedStep,
+    template: StepTemplate,
+    signal: AbortSignal,
+    events: CustomEventCollector,
+  ): StepContext {
     const { row } = claimed;
     const log = this.deps.logger.child({ taskId: row.taskId, stepId: row.stepId, step: row.stepName });
     const context = row.context as JsonObject;
@@ -294,14 +334,7 @@ export class StepExecutor {
         warn: (message, fields) => log.warn(fields ?? {}, message),
         error: (message, fields) => log.error(fields ?? {}, message),
       },
-      publish: (eventName, payload = {}) =>
-        this.deps.bus.publish(eventName, {
-          ...payload,
-          task_id: row.taskId,
-          step_id: row.stepId,
-          step_name: row.stepName,
-          event_type: 'custom',
-        }),
+      publish: (eventName, payload) => events.publish(eventName, payload),
     };
   }
 
@@ -317,6 +350,8 @@ export class StepExecutor {
     // The task's row lock is taken late (by the reconciler), so outcomes of one task overlap until the
     // short section that decides what runs next; a rare deadlock with a cancellation is retried.
     if (!(await this.deps.queue.complete(tx, namespace, job))) return false;
+    // Registered first so that subscribers hear them before the step's outcome, as they happened.
+    tx.afterCommit(() => outcome.events.forEach((event) => this.deps.bus.publish(event.name, event.payload)));
     if (outcome.ok) {
       const recorded = await recordStepSuccess(tx, stepId, outcome.results);
       await this.deps.transitions.transitionStep(tx, stepId, 'complete', {
@@ -339,7 +374,8 @@ export class StepExecutor {
   ): Promise<boolean> {
     const { row, attempt } = claimed;
     const retryAvailable = failure.kind === 'retryable' && row.retryable && attempt < row.retryLimit;
-    const backoffSeconds = retryAvailable ? retryDelaySeconds(failure, attempt, this.deps.backoff) : null;
+    const delay = retryAvailable ? retryDelay(failure, attempt, this.deps.backoff) : null;
+    const backoffSeconds = delay?.seconds ?? null;
     const recorded = await recordStepFailure(tx, {
       stepId: row.stepId,
       error: {
@@ -364,10 +400,43 @@ export class StepExecutor {
       backoff_seconds: backoffSeconds,
       backoff_until: retryAt?.toISOString() ?? null,
     });
-    if (!retryAt) return false;
+    if (failure.kind === 'retryable' && row.retryable && attempt >= row.retryLimit) {
+      this.publishMaxRetriesReached(tx, row, recorded.attempts, failure);
+    }
+    if (!delay || !retryAt) return false;
     await this.deps.queue.enqueue(tx, namespace, [
       { taskId: row.taskId, stepId: row.stepId, startAfter: retryAt },
     ]);
+    publishAfterCommit(tx, this.deps.bus, 'observability.step.backoff', {
+      task_id: row.taskId,
+      task_name: row.taskName,
+      namespace: row.namespace,
+      step_id: row.stepId,
+      step_name: row.stepName,
+      attempt,
+      backoff_seconds: delay.seconds,
+      backoff_type: delay.type,
+      retry_at: retryAt.toISOString(),
+    });
     return true;
+  }
+
+  private publishMaxRetriesReached(
+    tx: Transaction,
+    row: ExecutionStepRow,
+    attempts: number,
+    failure: { errorClass: string; message: string },
+  ): void {
+    publishAfterCommit(tx, this.deps.bus, 'observability.step.max_retries_reached', {
+      task_id: row.taskId,
+      task_name: row.taskName,
+      namespace: row.namespace,
+      step_id: row.stepId,
+      step_name: row.stepName,
+      attempts,
+      retry_limit: row.retryLimit,
+      error_class: failure.errorClass,
+      error_message: failure.message,
+    });
   }
 }

@@ -1,12 +1,15 @@
 import type pg from 'pg';
 import { insertEdges, insertSteps, insertTaskUnlessDuplicate } from '../db/queries/tasks';
-import { withTransaction } from '../db/transaction';
+import { withTransaction, type Transaction } from '../db/transaction';
 import { InvalidRequestError, TaskConflictError, type ValidationDetail } from '../errors';
+import type { EventBus } from '../events/event-bus';
+import { publishAfterCommit, publishViableSteps } from '../events/system-events';
 import type { IdentityStrategy, Task, TaskRequest, WorkflowStep } from '../interfaces';
+import type { TraceCarrier } from '../observability/trace-context';
 import type { TaskRegistry } from '../registry/task-registry';
 import type { StepTemplate, TaskDefinition } from '../registry/types';
 import type { TransitionService } from '../state/transition-service';
-import type { StepQueue } from '../queue/step-queue';
+import { queueNameFor, type StepQueue } from '../queue/step-queue';
 import type { TaskReconciler } from './task-reconciler';
 import type { ContextValidator } from './context-validator';
 import type { DefinitionStore } from './definition-store';
@@ -23,6 +26,7 @@ export interface TaskInitializerDependencies {
   reconciler: TaskReconciler;
   queue: StepQueue;
   identityStrategy: IdentityStrategy;
+  bus: EventBus;
   onAfterCommitError: (error: unknown) => void;
 }
 
@@ -37,7 +41,8 @@ const BYPASS_METADATA = { resolved_by: 'bypass_steps' };
 export class TaskInitializer {
   constructor(private readonly deps: TaskInitializerDependencies) {}
 
-  async createTask(input: TaskRequest): Promise<Task> {
+  /** `traceContext`: the W3C context of the span creating the task, stored so its steps continue that trace. */
+  async createTask(input: TaskRequest, traceContext: TraceCarrier | null): Promise<Task> {
     const request = normalizeTaskRequest(input);
     const definition = this.deps.registry.resolve(request.name, {
       namespace: request.namespace,
@@ -66,6 +71,7 @@ export class TaskInitializer {
           tags: request.tags,
           context: request.context,
           identityHash,
+          traceContext,
         });
         if (!inserted) throw new TaskConflictError(identityHash);
         const { taskId } = inserted;
@@ -130,6 +136,7 @@ export class TaskInitializer {
           definition.namespaceName,
           readyIds.map((stepId) => ({ taskId, stepId })),
         );
+        this.publishFirstJobs(tx, definition, taskId, readyIds);
         return {
           ...created,
           steps: created.steps.map((step) => ({
@@ -140,6 +147,25 @@ export class TaskInitializer {
       },
       this.deps.onAfterCommitError,
     );
+  }
+
+  private publishFirstJobs(
+    tx: Transaction,
+    definition: TaskDefinition,
+    taskId: number,
+    stepIds: readonly number[],
+  ): void {
+    const namespace = definition.namespaceName;
+    publishViableSteps(tx, this.deps.bus, taskId, namespace, stepIds);
+    publishAfterCommit(tx, this.deps.bus, 'observability.task.enqueue', {
+      task_id: taskId,
+      task_name: definition.name,
+      namespace,
+      version: definition.version,
+      queue_name: queueNameFor(namespace),
+      step_ids: [...stepIds],
+      step_count: stepIds.length,
+    });
   }
 }
 

@@ -6,6 +6,8 @@ import {
   taskExecutionContext,
 } from '../db/queries/execution';
 import type { Transaction } from '../db/transaction';
+import type { EventBus } from '../events/event-bus';
+import { publishViableSteps } from '../events/system-events';
 import type { StepQueue } from '../queue/step-queue';
 import type { TaskState } from '../state/states';
 import type { TransitionService } from '../state/transition-service';
@@ -28,6 +30,7 @@ export class TaskReconciler {
   constructor(
     private readonly queue: StepQueue,
     private readonly transitions: TransitionService,
+    private readonly bus: EventBus,
   ) {}
 
   /**
@@ -49,11 +52,7 @@ export class TaskReconciler {
       await this.reconcile(tx, taskId, namespace);
       return;
     }
-    await this.queue.enqueue(
-      tx,
-      namespace,
-      children.readyIds.map((id) => ({ taskId, stepId: id })),
-    );
+    await this.enqueueViable(tx, taskId, namespace, children.readyIds);
   }
 
   async reconcile(tx: Transaction, taskId: number, namespace: string): Promise<ReconcileResult | undefined> {
@@ -87,12 +86,23 @@ export class TaskReconciler {
 
   private async enqueueReadySteps(tx: Transaction, taskId: number, namespace: string): Promise<number[]> {
     const stepIds = await claimReadySteps(tx, taskId);
+    await this.enqueueViable(tx, taskId, namespace, stepIds);
+    return stepIds;
+  }
+
+  private async enqueueViable(
+    tx: Transaction,
+    taskId: number,
+    namespace: string,
+    stepIds: readonly number[],
+  ): Promise<void> {
+    if (stepIds.length === 0) return;
     await this.queue.enqueue(
       tx,
       namespace,
       stepIds.map((stepId) => ({ taskId, stepId })),
     );
-    return stepIds;
+    publishViableSteps(tx, this.bus, taskId, namespace, stepIds);
   }
 
   private async scheduleWaitingRetries(tx: Transaction, taskId: number, namespace: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { IllegalTransitionError, NotFoundError } from '../errors';
+import type { StepTransitionPayload, TaskTransitionPayload } from '../events/catalog';
 import type { EventBus } from '../events/event-bus';
 import type { TransitionEvent } from '../events/transition-event';
 import { transitionStepRows, transitionTaskRow, type StepTransitionRow } from '../db/queries/transitions';
@@ -211,7 +212,7 @@ export class TransitionService {
         to_state: task.toState,
         transitioned_at: task.at?.toISOString() ?? null,
         metadata,
-      });
+      } satisfies TaskTransitionPayload);
     });
   }
 
@@ -244,6 +245,6 @@ export class TransitionService {
       to_state: result.toState,
       transitioned_at: result.transitionedAt.toISOString(),
       metadata,
-    });
+    } satisfies StepTransitionPayload);
   }
 }

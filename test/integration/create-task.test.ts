@@ -143,10 +143,14 @@ describe('engine.createTask', () => {
     ]);
   });
 
-  it('publishes task.initialize_requested once the task is committed', async () => {
+  it('publishes task.initialize_requested and the first jobs once the task is committed', async () => {
     events.length = 0;
     const task = await engine.createTask({ name: 'diamond', namespace: 'shapes', context: validContext });
-    expect(events.map((e) => e.name)).toEqual(['task.initialize_requested']);
+    expect(events.map((e) => e.name)).toEqual([
+      'task.initialize_requested',
+      'workflow.viable_steps_discovered',
+      'observability.task.enqueue',
+    ]);
     expect(events[0].payload).toMatchObject({
       task_id: task.taskId,
       task_name: 'diamond',
@@ -343,7 +347,11 @@ describe('identity strategies', () => {
       expect(conflict.identityHash).toBe(first.identityHash);
       const { rows: after } = await db.pool.query<{ n: number }>('SELECT count(*) AS n FROM tasker_tasks');
       expect(after[0].n).toBe(before[0].n);
-      expect(events).toEqual(['task.initialize_requested']);
+      expect(events).toEqual([
+        'task.initialize_requested',
+        'workflow.viable_steps_discovered',
+        'observability.task.enqueue',
+      ]);
       await expect(engine.createTask({ ...request, initiator: 'someone else' })).resolves.toMatchObject({
         status: 'pending',
       });

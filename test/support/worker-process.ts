@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 const cli = path.resolve(__dirname, '../../dist/cli/main.js');
-const config = path.resolve(__dirname, '../fixtures/workers/config.cjs');
+const defaultConfig = path.resolve(__dirname, '../fixtures/workers/config.cjs');
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -11,10 +11,11 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `tasker worker` with the multi-process fixture config; resolves once it is running steps. */
+/** Starts `tasker worker` (default: with the multi-process fixture config); resolves once it is running steps. */
 export async function startWorkerProcess(
   databaseUrl: string,
   env: Record<string, string> = {},
+  config = defaultConfig,
 ): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [cli, 'worker', '--config', config], {
     env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...env },

@@ -4,7 +4,7 @@ import {
   computeBackoffSeconds,
   DEFAULT_BACKOFF,
   normalizeBackoffOptions,
-  retryDelaySeconds,
+  retryDelay,
 } from '../../src/orchestration/backoff';
 
 const noJitter = (): number => 0.5;
@@ -51,15 +51,19 @@ describe('backoff', () => {
     expect(computeBackoffSeconds(0, DEFAULT_BACKOFF, noJitter)).toBe(0);
   });
 
-  describe('retryDelaySeconds', () => {
+  describe('retryDelay', () => {
     it('uses the delay the server asked for, unjittered, even beyond maxSeconds', () => {
-      expect(retryDelaySeconds({ retryAfterSeconds: 30 }, 1, DEFAULT_BACKOFF, highest)).toBe(30);
-      expect(retryDelaySeconds({ retryAfterSeconds: 0 }, 6, DEFAULT_BACKOFF, highest)).toBe(0);
-      expect(retryDelaySeconds({ retryAfterSeconds: 900 }, 1, DEFAULT_BACKOFF, highest)).toBe(900);
+      const requested = (seconds: number) => ({ seconds, type: 'server_requested' });
+      expect(retryDelay({ retryAfterSeconds: 30 }, 1, DEFAULT_BACKOFF, highest)).toEqual(requested(30));
+      expect(retryDelay({ retryAfterSeconds: 0 }, 6, DEFAULT_BACKOFF, highest)).toEqual(requested(0));
+      expect(retryDelay({ retryAfterSeconds: 900 }, 1, DEFAULT_BACKOFF, highest)).toEqual(requested(900));
     });
 
-    it('falls back to the backoff when the server asked for nothing', () => {
-      expect(retryDelaySeconds({ retryAfterSeconds: null }, 3, DEFAULT_BACKOFF, noJitter)).toBe(4);
+    it('falls back to the exponential backoff when the server asked for nothing', () => {
+      expect(retryDelay({ retryAfterSeconds: null }, 3, DEFAULT_BACKOFF, noJitter)).toEqual({
+        seconds: 4,
+        type: 'exponential',
+      });
     });
   });
 

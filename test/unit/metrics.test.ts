@@ -43,6 +43,7 @@ function attempt(overrides: Partial<StepAttempt> = {}): StepAttempt {
     attempt: 1,
     dueAt: null,
     claimedAt: new Date('2025-01-01T00:00:10.000Z'),
+    traceContext: null,
     ...overrides,
   };
 }
@@ -101,8 +102,18 @@ describe('TaskerMetrics', () => {
     observer.started?.(second);
     expect(await valueOf(registry, 'tasker_steps_in_flight', { namespace: 'shop' })).toBe(2);
 
-    observer.finished?.(first, { outcome: 'failure', durationSeconds: 0.2, errorClass: 'Error' });
-    observer.finished?.(second, { outcome: 'success', durationSeconds: 1.5, errorClass: null });
+    observer.finished?.(first, {
+      outcome: 'failure',
+      durationSeconds: 0.2,
+      errorClass: 'Error',
+      errorMessage: 'no',
+    });
+    observer.finished?.(second, {
+      outcome: 'success',
+      durationSeconds: 1.5,
+      errorClass: null,
+      errorMessage: null,
+    });
     expect(await valueOf(registry, 'tasker_steps_in_flight', { namespace: 'shop' })).toBe(0);
 
     const step = { namespace: 'shop', task: 'checkout', step: 'charge' };
@@ -177,6 +188,7 @@ describe('TaskerMetrics', () => {
       outcome: 'success',
       durationSeconds: 0.1,
       errorClass: null,
+      errorMessage: null,
     });
     const text = await registry.metrics();
     expect(text).not.toMatch(/12345|678|"41"|"97"/);

@@ -42,6 +42,8 @@ export interface ExecutionStepRow {
   retryDue: boolean;
   dependenciesSatisfied: boolean;
   totalParents: number;
+  /** The W3C trace context stored with the task; null when it was created untraced. */
+  traceContext: Record<string, string> | null;
 }
 
 /** Locks the task (shared) and the step, and reads what claiming the step needs (`tasker_claim_step`). */
@@ -50,13 +52,18 @@ export async function claimStep(
   taskId: number,
   stepId: number,
 ): Promise<ExecutionStepRow | undefined> {
+  // The trace context is written once, with the task, so reading it beside the claim function (in
+  // this statement's snapshot rather than after the claim's locks) sees the same value.
   const { rows } = await db.query<ExecutionStepRow>(
-    `SELECT task_id AS "taskId", task_name AS "taskName", namespace, version, task_state AS "taskState",
-            context, tags, step_id AS "stepId", step_name AS "stepName", step_state AS "stepState", attempts,
-            retry_limit AS "retryLimit", retryable, in_process AS "inProcess", timeout_seconds AS "timeoutSeconds",
-            inputs, next_retry_at AS "nextRetryAt", retry_eligible AS "retryEligible", retry_due AS "retryDue",
-            dependencies_satisfied AS "dependenciesSatisfied", total_parents AS "totalParents"
-       FROM tasker_claim_step($1, $2)`,
+    `SELECT c.task_id AS "taskId", c.task_name AS "taskName", c.namespace, c.version, c.task_state AS "taskState",
+            c.context, c.tags, c.step_id AS "stepId", c.step_name AS "stepName", c.step_state AS "stepState",
+            c.attempts, c.retry_limit AS "retryLimit", c.retryable, c.in_process AS "inProcess",
+            c.timeout_seconds AS "timeoutSeconds", c.inputs, c.next_retry_at AS "nextRetryAt",
+            c.retry_eligible AS "retryEligible", c.retry_due AS "retryDue",
+            c.dependencies_satisfied AS "dependenciesSatisfied", c.total_parents AS "totalParents",
+            t.trace_context AS "traceContext"
+       FROM tasker_claim_step($1, $2) c
+       JOIN tasker_tasks t ON t.task_id = c.task_id`,
     [taskId, stepId],
   );
   return rows[0];

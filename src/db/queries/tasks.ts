@@ -10,6 +10,8 @@ export interface NewTaskRow {
   tags: string[];
   context: unknown;
   identityHash: string;
+  /** W3C trace context carrier of the span that created the task; null when not traced. */
+  traceContext: Record<string, string> | null;
 }
 
 export interface InsertedTaskRow {
@@ -24,8 +26,8 @@ export async function insertTaskUnlessDuplicate(
   task: NewTaskRow,
 ): Promise<InsertedTaskRow | undefined> {
   const { rows } = await db.query<InsertedTaskRow>(
-    `INSERT INTO tasker_tasks (named_task_id, requested_at, initiator, source_system, reason, bypass_steps, tags, context, identity_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    `INSERT INTO tasker_tasks (named_task_id, requested_at, initiator, source_system, reason, bypass_steps, tags, context, identity_hash, trace_context)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (identity_hash) DO NOTHING
      RETURNING task_id AS "taskId", created_at AS "createdAt", updated_at AS "updatedAt"`,
     [
@@ -38,6 +40,7 @@ export async function insertTaskUnlessDuplicate(
       JSON.stringify(task.tags),
       JSON.stringify(task.context),
       task.identityHash,
+      task.traceContext && JSON.stringify(task.traceContext),
     ],
   );
   return rows[0];
@@ -87,4 +90,18 @@ export async function insertEdges(
      SELECT f, t, 'provides' FROM unnest($1::bigint[], $2::bigint[]) AS e(f, t)`,
     [edges.map((e) => e.fromStepId), edges.map((e) => e.toStepId)],
   );
+}
+
+export interface TaskTraceRow {
+  traceContext: Record<string, string> | null;
+  createdAt: Date;
+}
+
+/** The trace context stored with a task, and when the task was created. */
+export async function findTaskTrace(db: Queryable, taskId: number): Promise<TaskTraceRow | undefined> {
+  const { rows } = await db.query<TaskTraceRow>(
+    `SELECT trace_context AS "traceContext", created_at AS "createdAt" FROM tasker_tasks WHERE task_id = $1`,
+    [taskId],
+  );
+  return rows[0];
 }

@@ -1,0 +1,1 @@
+ALTER TABLE tasker_tasks DROP COLUMN IF EXISTS trace_context;
