@@ -137,3 +137,32 @@ function insertSorted(sorted: number[], value: number): void {
   const at = sorted.findIndex((existing) => existing > value);
   sorted.splice(at === -1 ? sorted.length : at, 0, value);
 }
+
+/**
+ * The longest chain of dependent steps (by number of steps), root first: the steps that bound how
+ * fast a task of this definition can possibly finish. Ties go to the chain declared first.
+ */
+export function criticalPath(steps: readonly StepNode[]): string[] {
+  const byName = new Map(steps.map((step) => [step.name, step]));
+  const longest = new Map<string, string[]>();
+  for (const name of topologicalOrder(steps)) {
+    const parents = [...new Set(byName.get(name)?.dependsOn ?? [])]
+      .map((parent) => longest.get(parent) ?? [])
+      .sort((a, b) => b.length - a.length);
+    longest.set(name, [...(parents[0] ?? []), name]);
+  }
+  let best: string[] = [];
+  for (const path of longest.values()) if (path.length > best.length) best = path;
+  return best;
+}
+
+/** Each step's level: 0 for roots, otherwise one more than its deepest parent. */
+export function dependencyLevels(steps: readonly StepNode[]): Record<string, number> {
+  const byName = new Map(steps.map((step) => [step.name, step]));
+  const levels: Record<string, number> = {};
+  for (const name of topologicalOrder(steps)) {
+    const parents = byName.get(name)?.dependsOn ?? [];
+    levels[name] = parents.length === 0 ? 0 : Math.max(...parents.map((parent) => levels[parent] ?? 0)) + 1;
+  }
+  return levels;
+}

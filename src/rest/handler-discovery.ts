@@ -1,7 +1,7 @@
 // Handler discovery shared by REST `/handlers` and the GraphQL `handlers` and `handler` queries.
 import semver from 'semver';
 import { InvalidRequestError } from '../errors';
-import { topologicalOrder } from '../registry/graph';
+import { criticalPath, dependencyLevels, topologicalOrder } from '../registry/graph';
 import { LATEST_VERSION, type TaskRegistry } from '../registry/task-registry';
 import type { StepTemplate, TaskDefinition } from '../registry/types';
 
@@ -9,6 +9,10 @@ export interface DependencyGraph {
   nodes: Array<{ id: string; name: string; handlerClass: string }>;
   edges: Array<{ from: string; to: string; type: 'dependency' }>;
   executionOrder: string[];
+  /** The longest chain of dependent steps, root first. */
+  criticalPath: string[];
+  /** Each step's level (0 for roots). */
+  levels: Record<string, number>;
 }
 
 /** Edges and execution order use every dependency (`dependsOnStep` and `dependsOnSteps` alike). */
@@ -23,6 +27,8 @@ export function dependencyGraph(templates: readonly StepTemplate[]): DependencyG
       template.dependsOn.map((parent) => ({ from: parent, to: template.name, type: 'dependency' as const })),
     ),
     executionOrder: topologicalOrder(templates),
+    criticalPath: criticalPath(templates),
+    levels: dependencyLevels(templates),
   };
 }
 

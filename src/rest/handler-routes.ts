@@ -29,6 +29,8 @@ function serializeDependencyGraph(templates: readonly StepTemplate[]) {
     nodes: graph.nodes.map((node) => ({ id: node.id, name: node.name, handler_class: node.handlerClass })),
     edges: graph.edges,
     execution_order: graph.executionOrder,
+    critical_path: graph.criticalPath,
+    levels: graph.levels,
   };
 }
 

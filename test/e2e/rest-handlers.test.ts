@@ -164,7 +164,7 @@ describe('REST /handlers', () => {
       expect(Date.parse(res.body.generated_at)).not.toBeNaN();
     });
 
-    it('builds the dependency graph and execution order from every dependency', async () => {
+    it('builds the dependency graph, execution order and critical path from every dependency', async () => {
       const res = await request(app).get('/tasker/handlers/shop/checkout').expect(200);
       expect(res.body.handler.dependency_graph).toEqual({
         nodes: [
@@ -180,6 +180,8 @@ describe('REST /handlers', () => {
           { from: 'load_cart', to: 'check_stock', type: 'dependency' },
         ],
         execution_order: ['load_cart', 'price', 'check_stock', 'finalize'],
+        critical_path: ['load_cart', 'price', 'finalize'],
+        levels: { load_cart: 0, price: 1, check_stock: 1, finalize: 2 },
       });
     });
 

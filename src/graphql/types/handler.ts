@@ -59,6 +59,8 @@ export class DependencyGraphType {
   @Field(() => [DependencyEdgeType]) edges!: DependencyEdgeType[];
   @Field(() => [String], { description: 'Step names in an order that respects every dependency' })
   executionOrder!: string[];
+  @Field(() => [String], { description: 'The longest chain of dependent steps, root first' })
+  criticalPath!: string[];
 }
 
 @ObjectType('Handler', { description: 'A registered task definition' })
