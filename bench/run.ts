@@ -13,6 +13,7 @@ import { PACKAGE_ROOT } from '../src/db/migrator';
 import { benchDatabaseName, createDatabase, dropDatabase, serverVersion } from './lib/db';
 import { withTimeout } from './lib/timeout';
 import type { Figure, Scenario, ScenarioContext, Settings } from './lib/types';
+import { analytics100k } from './scenarios/analytics-100k';
 import { BASELINE_SCHEMA, baselineChain } from './scenarios/baseline-chain';
 import { fanOut } from './scenarios/fan-out';
 import { linear4 } from './scenarios/linear-4';
@@ -20,7 +21,14 @@ import { stepLatency } from './scenarios/step-latency';
 import { singleStepThroughput } from './scenarios/throughput';
 import { POOL_SIZE, WORKER } from './lib/tasker';
 
-const SCENARIOS: Scenario[] = [baselineChain, stepLatency, singleStepThroughput, linear4, fanOut];
+const SCENARIOS: Scenario[] = [
+  baselineChain,
+  stepLatency,
+  singleStepThroughput,
+  linear4,
+  fanOut,
+  analytics100k,
+];
 const CLEANUP_TIMEOUT_MS = 15_000;
 
 /** This file runs as .bench-build/bench/run.js; the repository is two levels up. */
@@ -96,17 +104,18 @@ function parseArgs(argv: string[]): Options {
 }
 
 /**
- * The engine looks for migrations/ and sql/ two folders above its compiled db/ folder, which for this
+ * The engine looks for migrations/, sql/ and package.json two folders above its compiled db/ folder, which for this
  * build is .bench-build/ rather than the repository: link them there.
  */
 function linkEngineAssets(): void {
-  for (const dir of ['migrations', 'sql']) {
+  // package.json: the engine reads its version there (tracing).
+  for (const dir of ['migrations', 'sql', 'package.json']) {
     const target = path.join(REPO_ROOT, dir);
     const link = path.join(PACKAGE_ROOT, dir);
     if (path.resolve(target) === path.resolve(link) || fs.existsSync(link)) continue;
     if (!fs.existsSync(target))
       throw new Error(`${target} not found (is the bench running from .bench-build/?)`);
-    fs.symlinkSync(target, link, 'dir');
+    fs.symlinkSync(target, link, dir.endsWith('.json') ? 'file' : 'dir');
   }
 }
 

@@ -4,3 +4,5 @@
 -- @include sql/get_step_hotspots_v01.sql
 -- @include sql/get_error_classes_v01.sql
 -- @include sql/get_blocked_steps_v01.sql
+-- @include sql/get_bottleneck_report_v01.sql
+-- @include sql/get_analytics_trends_v01.sql

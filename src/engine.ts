@@ -23,12 +23,13 @@ import {
 import {
   analyticsMetrics,
   blockedSteps,
+  analyticsTrends,
+  bottleneckReport,
   durationPercentiles,
-  errorClasses,
   slowestSteps,
   slowestTasks,
-  stepHotspots,
   type AnalyticsMetrics,
+  type AnalyticsTrend,
   type AnalyticsScope,
   type BlockedStep,
   type DurationPercentiles,
@@ -320,6 +321,18 @@ export class TaskerEngine {
     return analyticsMetrics(pool, validSince(since));
   }
 
+  /**
+   * The trend figures of `analyticsPerformance` (throughput, rates, durations) for windows of each
+   * of `hours` (whole hours) before `asOf`, computed in one pass; ordered by window length.
+   */
+  async analyticsTrends(hours: readonly number[], asOf: Date = new Date()): Promise<AnalyticsTrend[]> {
+    const { pool } = await this.started();
+    if (!hours.every((h) => Number.isInteger(h) && h > 0)) {
+      throw new RangeError('analyticsTrends: hours must be positive integers');
+    }
+    return analyticsTrends(pool, validSince(asOf), hours);
+  }
+
   /** The slowest finished tasks and completed steps created since `filter.since`, longest first. */
   async bottlenecks(
     filter: BottleneckFilter,
@@ -345,14 +358,14 @@ export class TaskerEngine {
     const { pool } = await this.started();
     const query = normalizeBottleneckFilter(filter);
     const scope = { namespace: query.namespace, name: query.name, version: query.version };
-    const [tasks, steps, hotspots, classes, blocked, durations] = await Promise.all([
+    // The window's step attempts are built once for the durations, hot spots and error classes.
+    const [tasks, steps, report, blocked] = await Promise.all([
       slowestTasks(pool, query),
       slowestSteps(pool, query),
-      stepHotspots(pool, query),
-      errorClasses(pool, query),
+      bottleneckReport(pool, query),
       blockedSteps(pool, query.limit, scope),
-      durationPercentiles(pool, query.since, scope),
     ]);
+    const { hotspots, errorClasses: classes, durations } = report;
     return {
       slowestTasks: tasks,
       slowestSteps: steps,

@@ -1,5 +1,10 @@
 import express, { type Request, type Response, type Router } from 'express';
-import type { AnalyticsMetrics, DurationPercentiles, DurationStats } from '../db/queries/analytics';
+import type {
+  AnalyticsMetrics,
+  AnalyticsTrend,
+  DurationPercentiles,
+  DurationStats,
+} from '../db/queries/analytics';
 import type { TaskerEngine } from '../engine';
 import { InvalidRequestError } from '../errors';
 import { recommendations } from '../orchestration/analytics-recommendations';
@@ -52,7 +57,11 @@ function snakeRow(row: object): Record<string, unknown> {
   );
 }
 
-function trend(metrics: AnalyticsMetrics) {
+function missingTrend(hours: number): never {
+  throw new Error(`get_analytics_trends_v01 returned no row for ${hours} h`);
+}
+
+function trend(metrics: Omit<AnalyticsTrend, 'hours'>) {
   return {
     task_throughput: metrics.taskThroughput,
     completion_rate: metrics.completionRate,
@@ -91,20 +100,20 @@ function durations(figures: DurationPercentiles) {
 
 async function performance(engine: TaskerEngine, hours: number) {
   const now = new Date();
+  // The three trend windows come from one pass over the last 24 hours.
   const [current, durationFigures, trends] = await Promise.all([
     engine.analyticsPerformance(periodStart(hours, now)),
     engine.durationPercentiles(periodStart(hours, now)),
-    Promise.all(
-      Object.values(TREND_WINDOWS).map((windowHours) =>
-        engine.analyticsPerformance(periodStart(windowHours, now)),
-      ),
-    ),
+    engine.analyticsTrends(Object.values(TREND_WINDOWS), now),
   ]);
   return {
     analysis_period_hours: hours,
     system_overview: overview(current),
     performance_trends: Object.fromEntries(
-      Object.keys(TREND_WINDOWS).map((name, i) => [name, trend(trends[i])]),
+      Object.entries(TREND_WINDOWS).map(([name, windowHours]) => [
+        name,
+        trend(trends.find((row) => row.hours === windowHours) ?? missingTrend(windowHours)),
+      ]),
     ),
     durations: durations(durationFigures),
     generated_at: now.toISOString(),

@@ -11,7 +11,9 @@ const cli = path.resolve(__dirname, '../../dist/cli/main.js');
 const SQL_FUNCTIONS = [
   'calculate_dependency_levels',
   'get_analytics_metrics_v01',
+  'get_analytics_trends_v01',
   'get_blocked_steps_v01',
+  'get_bottleneck_report_v01',
   'get_duration_percentiles_v01',
   'get_error_classes_v01',
   'get_slowest_steps_v01',

@@ -221,3 +221,73 @@ export async function blockedSteps(
   );
   return rows;
 }
+
+/** The step-attempt analytics of one window, from one `get_bottleneck_report_v01` call. */
+export interface BottleneckReport {
+  durations: DurationPercentiles;
+  hotspots: StepHotspot[];
+  errorClasses: ErrorClassCount[];
+}
+
+type JsonDated<T extends { lastFailureAt: unknown }> = Omit<T, 'lastFailureAt'> & {
+  lastFailureAt: string | null;
+};
+
+/**
+ * What `durationPercentiles`, `stepHotspots` and `errorClasses` return for the same window, with the
+ * window's step attempts built once instead of three times.
+ */
+export async function bottleneckReport(db: Queryable, filter: SlowestFilter): Promise<BottleneckReport> {
+  const { rows } = await db.query<{
+    durations: Array<DurationStats & { metric: keyof typeof DURATION_METRICS }>;
+    hotspots: Array<JsonDated<StepHotspot>>;
+    errorClasses: Array<JsonDated<ErrorClassCount>>;
+  }>(
+    `SELECT durations, hotspots, error_classes AS "errorClasses"
+       FROM get_bottleneck_report_v01($1, $2, $3, $4, $5)`,
+    slowestArguments(filter),
+  );
+  const [report] = rows;
+  const durations = Object.fromEntries(
+    report.durations.map(({ metric, ...stats }) => [DURATION_METRICS[metric], stats]),
+  ) as unknown as DurationPercentiles;
+  const hotspots = report.hotspots.map((row) => ({
+    ...row,
+    lastFailureAt: row.lastFailureAt === null ? null : new Date(row.lastFailureAt),
+  }));
+  const classes = report.errorClasses.map((row) => ({
+    ...row,
+    lastFailureAt: new Date(row.lastFailureAt ?? Number.NaN),
+  }));
+  return { durations, hotspots, errorClasses: classes };
+}
+
+/** A row of `get_analytics_trends_v01`: the trend figures of `get_analytics_metrics_v01` for one window. */
+export interface AnalyticsTrend {
+  hours: number;
+  taskThroughput: number;
+  completionCount: number;
+  errorCount: number;
+  completionRate: number;
+  errorRate: number;
+  avgTaskDuration: number;
+  avgStepDuration: number;
+  stepThroughput: number;
+}
+
+/** The trend figures for windows of `hours` before `asOf`, in one pass; ordered by `hours`. */
+export async function analyticsTrends(
+  db: Queryable,
+  asOf: Date,
+  hours: readonly number[],
+): Promise<AnalyticsTrend[]> {
+  const { rows } = await db.query<AnalyticsTrend>(
+    `SELECT hours, task_throughput AS "taskThroughput", completion_count AS "completionCount",
+            error_count AS "errorCount", completion_rate AS "completionRate", error_rate AS "errorRate",
+            avg_task_duration AS "avgTaskDuration", avg_step_duration AS "avgStepDuration",
+            step_throughput AS "stepThroughput"
+       FROM get_analytics_trends_v01($1, $2::integer[])`,
+    [asOf, hours],
+  );
+  return rows;
+}
