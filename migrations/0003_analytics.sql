@@ -1,8 +1,8 @@
 -- Duration percentiles, step hot spots, error classes and blocked steps for /analytics/*.
 -- @include sql/get_step_attempts_v01.sql
 -- @include sql/get_duration_percentiles_v01.sql
+-- @include sql/get_bottleneck_report_v01.sql
 -- @include sql/get_step_hotspots_v01.sql
 -- @include sql/get_error_classes_v01.sql
 -- @include sql/get_blocked_steps_v01.sql
--- @include sql/get_bottleneck_report_v01.sql
 -- @include sql/get_analytics_trends_v01.sql

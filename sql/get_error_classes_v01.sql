@@ -18,15 +18,11 @@ RETURNS TABLE (
 )
 LANGUAGE sql STABLE
 AS $$
-  SELECT
-    a.error_class,
-    count(*),
-    count(DISTINCT a.workflow_step_id),
-    array_agg(DISTINCT a.step_name::text ORDER BY a.step_name::text),
-    max(a.ended_at)
-  FROM get_step_attempts_v01(since_timestamp, namespace_filter, task_name_filter, version_filter) a
-  WHERE a.outcome = 'error'
-  GROUP BY a.error_class
-  ORDER BY count(*) DESC, a.error_class
-  LIMIT limit_count
+  -- The aggregation lives in get_bottleneck_report_v01 (which builds the attempts once for all of
+  -- its sections); this function returns its error classes as rows.
+  SELECT c."errorClass", c.failures, c."stepCount", c."stepNames", c."lastFailureAt"
+    FROM get_bottleneck_report_v01(since_timestamp, limit_count, namespace_filter, task_name_filter, version_filter) r
+   CROSS JOIN LATERAL ROWS FROM (jsonb_to_recordset(r.error_classes) AS (
+         "errorClass" text, failures bigint, "stepCount" bigint, "stepNames" text[], "lastFailureAt" timestamptz)) WITH ORDINALITY AS c
+   ORDER BY c.ordinality
 $$;

@@ -31,54 +31,14 @@ RETURNS TABLE (
 )
 LANGUAGE sql STABLE
 AS $$
-  WITH attempts AS (
-    SELECT *
-    FROM get_step_attempts_v01(since_timestamp, namespace_filter, task_name_filter, version_filter)
-  ),
-  classes AS (
-    SELECT c.step_name, c.task_name, c.namespace_name, c.version, jsonb_object_agg(c.error_class, c.failures) AS counts
-    FROM (
-      SELECT a.step_name, a.task_name, a.namespace_name, a.version, a.error_class, count(*) AS failures
-      FROM attempts a
-      WHERE a.outcome = 'error'
-      GROUP BY a.step_name, a.task_name, a.namespace_name, a.version, a.error_class
-    ) c
-    GROUP BY c.step_name, c.task_name, c.namespace_name, c.version
-  ),
-  per_step AS (
-    SELECT
-      a.step_name,
-      a.task_name,
-      a.namespace_name,
-      a.version,
-      count(DISTINCT a.workflow_step_id) AS step_count,
-      count(*) AS attempts,
-      count(*) FILTER (WHERE a.attempt_number > 1) AS retries,
-      count(*) FILTER (WHERE a.outcome = 'error') AS failures,
-      avg(a.run_seconds) FILTER (WHERE a.outcome = 'complete') AS avg_run,
-      avg(a.queue_wait_seconds) AS avg_wait,
-      max(a.ended_at) FILTER (WHERE a.outcome = 'error') AS last_failure_at
-    FROM attempts a
-    GROUP BY a.step_name, a.task_name, a.namespace_name, a.version
-  )
-  SELECT
-    p.step_name,
-    p.task_name,
-    p.namespace_name,
-    p.version,
-    p.step_count,
-    p.attempts,
-    p.retries,
-    p.failures,
-    COALESCE(c.counts, '{}'::jsonb),
-    round(p.avg_run, 3),
-    round(p.avg_wait, 3),
-    p.last_failure_at
-  FROM per_step p
-  LEFT JOIN classes c
-    ON c.step_name = p.step_name AND c.task_name = p.task_name
-   AND c.namespace_name = p.namespace_name AND c.version = p.version
-  ORDER BY p.retries DESC, p.failures DESC, COALESCE(p.avg_run, 0) + COALESCE(p.avg_wait, 0) DESC,
-           p.namespace_name, p.task_name, p.version, p.step_name
-  LIMIT limit_count
+  -- The aggregation lives in get_bottleneck_report_v01 (which builds the attempts once for all of
+  -- its sections); this function returns its hot spots as rows.
+  SELECT h."stepName", h."taskName", h.namespace, h.version, h."stepCount", h.attempts, h.retries,
+         h.failures, h."errorClasses", h."avgRunSeconds", h."avgQueueWaitSeconds", h."lastFailureAt"
+    FROM get_bottleneck_report_v01(since_timestamp, limit_count, namespace_filter, task_name_filter, version_filter) r
+   CROSS JOIN LATERAL ROWS FROM (jsonb_to_recordset(r.hotspots) AS (
+         "stepName" varchar(128), "taskName" varchar(64), namespace varchar(64), version varchar(64),
+         "stepCount" bigint, attempts bigint, retries bigint, failures bigint, "errorClasses" jsonb,
+         "avgRunSeconds" numeric(12, 3), "avgQueueWaitSeconds" numeric(12, 3), "lastFailureAt" timestamptz)) WITH ORDINALITY AS h
+   ORDER BY h.ordinality
 $$;

@@ -126,7 +126,7 @@ export interface DurationPercentiles {
   stepQueueWait: DurationStats;
 }
 
-/** A row of `get_step_hotspots_v01`: one step of one task definition. */
+/** A hot spot of `get_bottleneck_report_v01`: one step of one task definition. */
 export interface StepHotspot {
   stepName: string;
   taskName: string;
@@ -142,7 +142,7 @@ export interface StepHotspot {
   lastFailureAt: Date | null;
 }
 
-/** A row of `get_error_classes_v01`. */
+/** An error class of `get_bottleneck_report_v01`. */
 export interface ErrorClassCount {
   errorClass: string;
   failures: number;
@@ -185,28 +185,6 @@ export async function durationPercentiles(
   return byMetric;
 }
 
-export async function stepHotspots(db: Queryable, filter: SlowestFilter): Promise<StepHotspot[]> {
-  const { rows } = await db.query<StepHotspot>(
-    `SELECT step_name AS "stepName", task_name AS "taskName", namespace_name AS namespace, version,
-            step_count AS "stepCount", attempts, retries, failures, error_classes AS "errorClasses",
-            avg_run_seconds AS "avgRunSeconds", avg_queue_wait_seconds AS "avgQueueWaitSeconds",
-            last_failure_at AS "lastFailureAt"
-       FROM get_step_hotspots_v01($1, $2, $3, $4, $5)`,
-    slowestArguments(filter),
-  );
-  return rows;
-}
-
-export async function errorClasses(db: Queryable, filter: SlowestFilter): Promise<ErrorClassCount[]> {
-  const { rows } = await db.query<ErrorClassCount>(
-    `SELECT error_class AS "errorClass", failures, step_count AS "stepCount", step_names AS "stepNames",
-            last_failure_at AS "lastFailureAt"
-       FROM get_error_classes_v01($1, $2, $3, $4, $5)`,
-    slowestArguments(filter),
-  );
-  return rows;
-}
-
 export async function blockedSteps(
   db: Queryable,
   limit: number,
@@ -234,7 +212,7 @@ type JsonDated<T extends { lastFailureAt: unknown }> = Omit<T, 'lastFailureAt'> 
 };
 
 /**
- * What `durationPercentiles`, `stepHotspots` and `errorClasses` return for the same window, with the
+ * What `durationPercentiles`, `get_step_hotspots_v01` and `get_error_classes_v01` give for the same window, with the
  * window's step attempts built once instead of three times.
  */
 export async function bottleneckReport(db: Queryable, filter: SlowestFilter): Promise<BottleneckReport> {
