@@ -90,7 +90,7 @@ import type {
 import { TaskerMetrics, validateMetricsOption, type MetricsOptions } from './observability/metrics';
 import { TaskerTracing, validateTracingOption, type TracingOptions } from './observability/tracing';
 import { findTaskTrace } from './db/queries/tasks';
-import { normalizeBackoffOptions } from './orchestration/backoff';
+import { normalizeBackoffOptions, type BackoffOptions } from './orchestration/backoff';
 import { ContextValidator } from './orchestration/context-validator';
 import { DefinitionStore } from './orchestration/definition-store';
 import { NamespaceWorker, type NamespaceWorkerOptions } from './orchestration/namespace-worker';
@@ -157,6 +157,8 @@ export class TaskerEngine {
   private readonly bus: EventBus;
   private readonly transitions: TransitionService;
   private readonly running = new RunningSteps();
+  /** Validated once, when the engine is created. */
+  private readonly backoff: BackoffOptions;
   /** Metrics and tracing hook in here (see `observeAttempts`). */
   private readonly attemptObservers: StepAttemptObserver[] = [];
   private readonly transitionListeners = new Map<TransitionListener, (() => void) | undefined>();
@@ -184,7 +186,7 @@ export class TaskerEngine {
       stepHandlers: options.stepHandlers ?? {},
       requireHandlers: this.workerOptions !== false || options.stepHandlers !== undefined,
     });
-    normalizeBackoffOptions(options.backoff);
+    this.backoff = normalizeBackoffOptions(options.backoff);
     for (const definition of options.tasks ?? []) this.registry.register(definition);
     validateMetricsOption(options.metrics);
     this.instruments = options.metrics === false ? undefined : this.instrument(options.metrics);
@@ -657,7 +659,7 @@ export class TaskerEngine {
         reconciler,
         registry: this.registry,
         stepHandlers: this.options.stepHandlers ?? {},
-        backoff: normalizeBackoffOptions(this.options.backoff),
+        backoff: this.backoff,
         bus: this.bus,
         running: this.running,
         observers: this.attemptObservers,

@@ -137,11 +137,12 @@ export class TaskInitializer {
           readyIds.map((stepId) => ({ taskId, stepId })),
         );
         this.publishFirstJobs(tx, definition, taskId, readyIds);
+        const enqueued = new Set(readyIds);
         return {
           ...created,
           steps: created.steps.map((step) => ({
             ...step,
-            inProcess: readyIds.includes(step.workflowStepId),
+            inProcess: enqueued.has(step.workflowStepId),
           })),
         };
       },
