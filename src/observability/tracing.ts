@@ -97,9 +97,23 @@ export class TaskerTracing {
     finished: (attempt, result) => this.endAttempt(attempt, result),
   };
 
+  private readonly provider: TracerProvider;
+
   constructor(options: TracingOptions = {}) {
-    const provider = options.tracerProvider ?? trace.getTracerProvider();
-    this.tracer = provider.getTracer(TRACER_NAME, packageVersion());
+    this.provider = options.tracerProvider ?? trace.getTracerProvider();
+    this.tracer = this.provider.getTracer(TRACER_NAME, packageVersion());
+  }
+
+  /**
+   * False while the global provider is still the API's no-op proxy (no SDK registered yet), so the
+   * per-task lookup behind `tasker.task.execution` costs nothing then. Checked per event because an
+   * SDK may register after the engine starts.
+   */
+  private providerRegistered(): boolean {
+    const proxy = this.provider as { getDelegateTracer?: (name: string) => unknown };
+    return (
+      typeof proxy.getDelegateTracer !== 'function' || proxy.getDelegateTracer(TRACER_NAME) !== undefined
+    );
   }
 
   /**
@@ -135,6 +149,7 @@ export class TaskerTracing {
   }
 
   private async recordTaskExecution({ name, payload }: TaskerEvent, lookup: TaskTraceLookup): Promise<void> {
+    if (!this.providerRegistered()) return;
     const taskId = Number(payload.task_id);
     const stored = await lookup(taskId);
     if (!stored?.traceContext) return;
