@@ -9,7 +9,6 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../src/db/migrator';
 import { benchDatabaseName, createDatabase, dropDatabase, serverVersion } from './lib/db';
 import { withTimeout } from './lib/timeout';
 import type { Figure, Scenario, ScenarioContext, Settings } from './lib/types';
@@ -101,22 +100,6 @@ function parseArgs(argv: string[]): Options {
   }
   const settings = { ...(quick ? QUICK : FULL), ...(pollHops ? { pollHops } : {}) };
   return { settings, only };
-}
-
-/**
- * The engine looks for migrations/, sql/ and package.json two folders above its compiled db/ folder, which for this
- * build is .bench-build/ rather than the repository: link them there.
- */
-function linkEngineAssets(): void {
-  // package.json: the engine reads its version there (tracing).
-  for (const dir of ['migrations', 'sql', 'package.json']) {
-    const target = path.join(REPO_ROOT, dir);
-    const link = path.join(PACKAGE_ROOT, dir);
-    if (path.resolve(target) === path.resolve(link) || fs.existsSync(link)) continue;
-    if (!fs.existsSync(target))
-      throw new Error(`${target} not found (is the bench running from .bench-build/?)`);
-    fs.symlinkSync(target, link, dir.endsWith('.json') ? 'file' : 'dir');
-  }
 }
 
 function gitCommit(): string | null {
@@ -257,7 +240,6 @@ function renderTable(rows: Row[]): string {
 
 async function main(): Promise<number> {
   const { settings, only } = parseArgs(process.argv.slice(2));
-  linkEngineAssets();
   const selected = only ? SCENARIOS.filter((s) => only.includes(s.name)) : SCENARIOS;
   const machine = {
     cpus: os.cpus().length,

@@ -3,8 +3,19 @@ import path from 'node:path';
 import type { Pool, PoolClient } from 'pg';
 import { Umzug, type UmzugStorage } from 'umzug';
 
-/** Where the package keeps `migrations/` and `sql/` (the repo root in development, the package root when installed). */
-export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * Where the package keeps `migrations/` and `sql/`: the repo root in development, the package root
+ * when installed. Found by walking up, because compiled code sits one level deeper (`dist/src/...`).
+ */
+export const PACKAGE_ROOT = findPackageRoot(__dirname);
+
+function findPackageRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'migrations')))
+      return dir;
+    if (path.dirname(dir) === dir) throw new Error(`tasker: no package root with migrations/ above ${start}`);
+  }
+}
 const MIGRATIONS_DIR = path.join(PACKAGE_ROOT, 'migrations');
 const MIGRATIONS_TABLE = 'tasker_migrations';
 /** Arbitrary constant shared by every Tasker process: the advisory lock that serialises migrators. */

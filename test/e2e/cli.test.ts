@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const cli = path.resolve(__dirname, '../../dist/cli/main.js');
+const cli = path.resolve(__dirname, '../../dist/src/cli/main.js');
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

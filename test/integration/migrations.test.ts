@@ -6,7 +6,7 @@ import { migrateDown, migrateUp, migrationStatus } from '../../src/db/migrator';
 import { createEmptyDatabase, type TestDatabase } from '../support/database';
 
 const run = promisify(execFile);
-const cli = path.resolve(__dirname, '../../dist/cli/main.js');
+const cli = path.resolve(__dirname, '../../dist/src/cli/main.js');
 
 const SQL_FUNCTIONS = [
   'calculate_dependency_levels',

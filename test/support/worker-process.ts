@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
-const cli = path.resolve(__dirname, '../../dist/cli/main.js');
+const cli = path.resolve(__dirname, '../../dist/src/cli/main.js');
 const defaultConfig = path.resolve(__dirname, '../fixtures/workers/config.cjs');
 
 export interface WorkerProcess {
