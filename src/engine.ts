@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import { defaultLogger } from './config/logger';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded';
 import { migrateUp } from './db/migrator';
-import { createPool } from './db/pool';
+import { createPool, type Queryable } from './db/pool';
 import {
   pingDatabase,
   systemHealthCounts,
@@ -26,6 +26,7 @@ import {
   analyticsTrends,
   bottleneckReport,
   durationPercentiles,
+  refreshStepAttemptFacts,
   slowestSteps,
   slowestTasks,
   type AnalyticsMetrics,
@@ -111,6 +112,8 @@ import { TransitionService } from './state/transition-service';
 
 const DEFAULT_TASK_DIRECTORY = path.join('config', 'tasker', 'tasks');
 const SETTLE_POLL_MS = 25;
+/** How often (at most) the attempt analytics roll settled step attempts up before answering. */
+const ATTEMPT_ROLLUP_INTERVAL_MS = 15_000;
 
 interface Runtime {
   pool: pg.Pool;
@@ -169,6 +172,7 @@ export class TaskerEngine {
   private closing: Promise<void> | undefined;
   private readonly instruments: TaskerMetrics | undefined;
   private readonly tracing: TaskerTracing | undefined;
+  private attemptRollup: { startedAt: number; done: Promise<unknown> } | undefined;
 
   constructor(private readonly options: TaskerOptions = {}) {
     this.logger = options.logger ?? defaultLogger();
@@ -349,6 +353,7 @@ export class TaskerEngine {
   async durationPercentiles(since: Date, scope: AnalyticsScope = {}): Promise<DurationPercentiles> {
     const { pool } = await this.started();
     const { namespace, name, version } = normalizeBottleneckFilter({ since, ...scope });
+    await this.rollUpStepAttempts(pool);
     return durationPercentiles(pool, validSince(since), { namespace, name, version });
   }
 
@@ -360,6 +365,7 @@ export class TaskerEngine {
     const { pool } = await this.started();
     const query = normalizeBottleneckFilter(filter);
     const scope = { namespace: query.namespace, name: query.name, version: query.version };
+    await this.rollUpStepAttempts(pool);
     // The window's step attempts are built once for the durations, hot spots and error classes.
     const [tasks, steps, report, blocked] = await Promise.all([
       slowestTasks(pool, query),
@@ -437,6 +443,22 @@ export class TaskerEngine {
   }
 
   /** NOTIFY is fire-and-forget: after the listener reconnects, subscribers may have missed events. */
+  /**
+   * Keeps the step-attempt roll-up current before the attempt analytics read it; one refresh at a time per
+   * engine, and none when the last began less than ATTEMPT_ROLLUP_INTERVAL_MS ago (the analytics compute the
+   * attempts after the roll-up's watermark themselves, so answers are exact either way).
+   */
+  private rollUpStepAttempts(pool: Queryable): Promise<unknown> {
+    const last = this.attemptRollup;
+    if (last && Date.now() - last.startedAt < ATTEMPT_ROLLUP_INTERVAL_MS) return last.done;
+    const done = refreshStepAttemptFacts(pool);
+    this.attemptRollup = { startedAt: Date.now(), done };
+    done.catch(() => {
+      if (this.attemptRollup?.done === done) this.attemptRollup = undefined;
+    });
+    return done;
+  }
+
   private reportTransitionGap(): void {
     for (const onGap of [...this.transitionListeners.values()]) onGap?.();
   }

@@ -14,10 +14,13 @@ const SQL_FUNCTIONS = [
   'get_analytics_trends_v01',
   'get_blocked_steps_v01',
   'get_bottleneck_report_v01',
+  'get_bottleneck_report_v02',
   'get_duration_percentiles_v01',
+  'get_duration_percentiles_v02',
   'get_error_classes_v01',
   'get_slowest_steps_v01',
   'get_slowest_tasks_v01',
+  'get_step_attempt_samples_v02',
   'get_step_attempts_v01',
   'get_step_hotspots_v01',
   'get_step_readiness_status',
@@ -26,6 +29,7 @@ const SQL_FUNCTIONS = [
   'get_task_execution_context',
   'get_task_execution_contexts_batch',
   'tasker_claim_step',
+  'tasker_refresh_step_attempt_facts',
   'tasker_transition_steps',
   'tasker_transition_task',
 ];
@@ -47,6 +51,7 @@ describe('migrations', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'tasker_%' ORDER BY 1`,
     );
     expect(tables.map((t) => t.table_name)).toEqual([
+      'tasker_analytics_rollups',
       'tasker_annotation_types',
       'tasker_dependent_system_object_maps',
       'tasker_dependent_systems',
@@ -54,6 +59,7 @@ describe('migrations', () => {
       'tasker_named_steps',
       'tasker_named_tasks',
       'tasker_named_tasks_named_steps',
+      'tasker_step_attempt_facts',
       'tasker_step_dag_relationships',
       'tasker_task_annotations',
       'tasker_task_namespaces',

@@ -333,3 +333,96 @@ describe('analytics: percentiles, hot spots and blocked steps', () => {
     });
   });
 });
+
+/**
+ * The _v02 analytics read attempts rolled up in tasker_step_attempt_facts up to a watermark and compute the rest
+ * live; whatever has been rolled up, and however the history moved on since, they must answer exactly what the
+ * _v01 functions (which derive every attempt from the transitions) answer.
+ */
+describe('analytics: rolled-up step attempts (_v02) answer as the _v01 derivation does', () => {
+  let db: TestDatabase;
+  let data: Awaited<ReturnType<typeof seed>>;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    data = await seed(db.pool);
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  const windows: Array<[Date | null, string | null, string | null]> = [
+    [null, null, null],
+    [null, 'shop', null],
+    [null, 'billing', 'invoice'],
+    [null, 'ops', null],
+  ];
+
+  async function expectSameAnswers(label: string): Promise<void> {
+    for (const [since, namespace, name] of [...windows, [secondsBefore(data.base, 450), null, null] as const]) {
+      const args = [since, namespace, name, null];
+      const v01 = await db.pool.query('SELECT * FROM get_duration_percentiles_v01($1, $2, $3, $4)', args);
+      const v02 = await db.pool.query('SELECT * FROM get_duration_percentiles_v02($1, $2, $3, $4)', args);
+      expect(v02.rows, `${label}: durations ${JSON.stringify(args)}`).toEqual(v01.rows);
+      const reportArgs = [since, 10, namespace, name, null];
+      const r01 = await db.pool.query('SELECT * FROM get_bottleneck_report_v01($1, $2, $3, $4, $5)', reportArgs);
+      const r02 = await db.pool.query('SELECT * FROM get_bottleneck_report_v02($1, $2, $3, $4, $5)', reportArgs);
+      expect(r02.rows, `${label}: report ${JSON.stringify(args)}`).toEqual(r01.rows);
+    }
+  }
+
+  const refresh = async (settleSeconds: number) =>
+    (
+      await db.pool.query<{ written: number }>(
+        'SELECT tasker_refresh_step_attempt_facts(make_interval(secs => $1)) AS written',
+        [settleSeconds],
+      )
+    ).rows[0].written;
+
+  it('before any roll-up, after a partial one and after a full one', async () => {
+    await expectSameAnswers('nothing rolled up');
+    // Attempts active more than 450 s ago: the shop orders and b1 (created 1000 and 500 s ago).
+    expect(await refresh(450)).toBeGreaterThan(20);
+    expect(await refresh(450)).toBe(0);
+    await expectSameAnswers('rolled up to 450 s ago');
+    expect(await refresh(0)).toBeGreaterThan(0);
+    await expectSameAnswers('all rolled up');
+  });
+
+  it('when a rolled-up running attempt has ended and a step has retried since', async () => {
+    await refresh(0);
+    const { rows: running } = await db.pool.query<{ workflow_step_id: number }>(
+      `SELECT workflow_step_id FROM tasker_step_attempt_facts WHERE ended_at IS NULL`,
+    );
+    expect(running.length).toBe(1); // live1's pull, in progress since 299 s ago
+    const now = await databaseNow(db.pool);
+    await transitionStepThrough(db.pool, running[0].workflow_step_id, [
+      ['error', now],
+      ['pending', now],
+      ['in_progress', now],
+    ]);
+    await expectSameAnswers('ended after the roll-up, retried, not rolled up again');
+    expect(await refresh(0)).toBe(2);
+    const { rows: facts } = await db.pool.query(
+      `SELECT attempt_number, ended_at IS NOT NULL AS ended, outcome FROM tasker_step_attempt_facts
+        WHERE workflow_step_id = $1 ORDER BY attempt_number`,
+      [running[0].workflow_step_id],
+    );
+    expect(facts).toEqual([
+      { attempt_number: 1, ended: true, outcome: 'error' },
+      { attempt_number: 2, ended: false, outcome: null },
+    ]);
+    await expectSameAnswers('rolled up again');
+  });
+
+  it('drops the rolled-up attempts of deleted tasks', async () => {
+    await refresh(0);
+    await db.pool.query('DELETE FROM tasker_tasks WHERE task_id = $1', [data.b1.taskId]);
+    const { rows } = await db.pool.query(
+      `SELECT count(*)::int AS n FROM tasker_step_attempt_facts f
+        WHERE f.workflow_step_id = ANY ($1)`,
+      [data.b1.stepIds],
+    );
+    expect(rows[0].n).toBe(0);
+    await expectSameAnswers('after a deletion');
+  });
+});

@@ -109,7 +109,7 @@ export interface AnalyticsScope {
   version?: string;
 }
 
-/** One metric of `get_duration_percentiles_v01`, in seconds; null figures when `count` is 0. */
+/** One metric of `get_duration_percentiles_v02`, in seconds; null figures when `count` is 0. */
 export interface DurationStats {
   count: number;
   avg: number | null;
@@ -126,7 +126,7 @@ export interface DurationPercentiles {
   stepQueueWait: DurationStats;
 }
 
-/** A hot spot of `get_bottleneck_report_v01`: one step of one task definition. */
+/** A hot spot of `get_bottleneck_report_v02`: one step of one task definition. */
 export interface StepHotspot {
   stepName: string;
   taskName: string;
@@ -142,7 +142,7 @@ export interface StepHotspot {
   lastFailureAt: Date | null;
 }
 
-/** An error class of `get_bottleneck_report_v01`. */
+/** An error class of `get_bottleneck_report_v02`. */
 export interface ErrorClassCount {
   errorClass: string;
   failures: number;
@@ -168,6 +168,18 @@ function scopeArguments(scope: AnalyticsScope): unknown[] {
 
 const DURATION_METRICS = { task: 'task', step_run: 'stepRun', step_queue_wait: 'stepQueueWait' } as const;
 
+/**
+ * Rolls the step attempts that settled since the last call up into `tasker_step_attempt_facts`, so the attempt
+ * analytics read them from there; the number of attempts written (0 when another session is at it).
+ */
+export async function refreshStepAttemptFacts(db: Queryable, settleSeconds = 60): Promise<number> {
+  const { rows } = await db.query<{ written: number }>(
+    `SELECT tasker_refresh_step_attempt_facts(make_interval(secs => $1)) AS written`,
+    [settleSeconds],
+  );
+  return rows[0].written;
+}
+
 export async function durationPercentiles(
   db: Queryable,
   since: Date,
@@ -176,7 +188,7 @@ export async function durationPercentiles(
   const { rows } = await db.query<DurationStats & { metric: keyof typeof DURATION_METRICS }>(
     `SELECT metric, sample_count AS count, avg_seconds AS avg, p50_seconds AS p50, p95_seconds AS p95,
             p99_seconds AS p99, max_seconds AS max
-       FROM get_duration_percentiles_v01($1, $2, $3, $4)`,
+       FROM get_duration_percentiles_v02($1, $2, $3, $4)`,
     [since, ...scopeArguments(scope)],
   );
   const byMetric = Object.fromEntries(
@@ -200,7 +212,7 @@ export async function blockedSteps(
   return rows;
 }
 
-/** The step-attempt analytics of one window, from one `get_bottleneck_report_v01` call. */
+/** The step-attempt analytics of one window, from one `get_bottleneck_report_v02` call. */
 export interface BottleneckReport {
   durations: DurationPercentiles;
   hotspots: StepHotspot[];
@@ -222,7 +234,7 @@ export async function bottleneckReport(db: Queryable, filter: SlowestFilter): Pr
     errorClasses: Array<JsonDated<ErrorClassCount>>;
   }>(
     `SELECT durations, hotspots, error_classes AS "errorClasses"
-       FROM get_bottleneck_report_v01($1, $2, $3, $4, $5)`,
+       FROM get_bottleneck_report_v02($1, $2, $3, $4, $5)`,
     slowestArguments(filter),
   );
   const [report] = rows;
