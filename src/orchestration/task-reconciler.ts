@@ -1,5 +1,4 @@
 import {
-  claimReadyChildren,
   claimReadySteps,
   claimWaitingRetries,
   lockTask,
@@ -32,28 +31,6 @@ export class TaskReconciler {
     private readonly transitions: TransitionService,
     private readonly bus: EventBus,
   ) {}
-
-  /**
-   * The common case after a step succeeds: only its children can have become ready. The whole task
-   * is evaluated only when that can change its state: nothing new became ready and no other step is
-   * queued or running (the task may now be complete, or blocked by a failure elsewhere), or every
-   * child had already been settled (e.g. bypassed).
-   */
-  async advanceAfterSuccess(
-    tx: Transaction,
-    taskId: number,
-    stepId: number,
-    namespace: string,
-  ): Promise<void> {
-    await lockTask(tx, taskId);
-    const children = await claimReadyChildren(tx, taskId, stepId);
-    const idle = children.readyIds.length === 0 && !children.othersInFlight;
-    if (idle || children.childIds.length === children.settledChildIds.length) {
-      await this.reconcile(tx, taskId, namespace);
-      return;
-    }
-    await this.enqueueViable(tx, taskId, namespace, children.readyIds);
-  }
 
   async reconcile(tx: Transaction, taskId: number, namespace: string): Promise<ReconcileResult | undefined> {
     await lockTask(tx, taskId);
@@ -90,7 +67,8 @@ export class TaskReconciler {
     return stepIds;
   }
 
-  private async enqueueViable(
+  /** Enqueues jobs for steps already marked as owned by a job, and announces them. */
+  async enqueueViable(
     tx: Transaction,
     taskId: number,
     namespace: string,

@@ -16,6 +16,18 @@ import {
 
 export type TransitionMetadata = Record<string, unknown>;
 
+/** Runs a publication once the change it reports has committed: `tx.afterCommit`, or at once when it already has. */
+export type AfterCommit = (publish: () => void) => void;
+
+/** The states from which the transition tables allow a move into each state, for SQL fast paths. */
+export function allowedIntoStep(to: StepState): StepState[] {
+  return statesAllowedInto(STEP_TRANSITIONS, to);
+}
+
+export function allowedIntoTask(to: TaskState): TaskState[] {
+  return statesAllowedInto(TASK_TRANSITIONS, to);
+}
+
 export interface TaskIdentity {
   taskId: number;
   name: string;
@@ -77,8 +89,8 @@ export class TransitionService {
   ): Promise<void> {
     const row = await transitionTaskRow(tx, task.taskId, 'pending', [], metadata, true);
     if (!row?.applied) throw new Error(`Task ${task.taskId} already has transitions`);
-    this.afterCommitPublishTask(
-      tx,
+    this.announceTask(
+      (publish) => tx.afterCommit(publish),
       { ...task, fromState: null, toState: 'pending', at: row.transitionedAt },
       metadata,
     );
@@ -109,8 +121,8 @@ export class TransitionService {
       event: transitionEventName(TASK_TRANSITION_EVENTS, fromState, toState),
       transitionedAt: row.transitionedAt as Date,
     };
-    this.afterCommitPublishTask(
-      tx,
+    this.announceTask(
+      (publish) => tx.afterCommit(publish),
       {
         taskId,
         name: row.taskName,
@@ -165,8 +177,21 @@ export class TransitionService {
       );
     }
     const applied = rows.filter((row) => row.applied);
+    return this.announceSteps((publish) => tx.afterCommit(publish), applied, toState, metadata);
+  }
+
+  /**
+   * Publishes step transitions that a SQL function wrote itself (the executor's fast paths), as
+   * `transitionSteps` would have.
+   */
+  announceSteps(
+    afterCommit: AfterCommit,
+    applied: readonly StepTransitionRow[],
+    toState: StepState,
+    metadata: TransitionMetadata,
+  ): StepTransitionResult[] {
     const results = applied.map((row) => this.stepResult(row, toState));
-    tx.afterCommit(() => {
+    afterCommit(() => {
       applied.forEach((row, index) => this.publishStep(results[index], row, metadata));
     });
     return results;
@@ -185,14 +210,15 @@ export class TransitionService {
     };
   }
 
-  private afterCommitPublishTask(
-    tx: Transaction,
+  /** Publishes a task transition (written by `transitionTask` or by a SQL fast path) once it has committed. */
+  announceTask(
+    afterCommit: AfterCommit,
     task: TaskIdentity & { fromState: TaskState | null; toState: TaskState; at: Date | null },
     metadata: TransitionMetadata,
   ): void {
     const event = transitionEventName(TASK_TRANSITION_EVENTS, task.fromState, task.toState);
     if (!event) return;
-    tx.afterCommit(() => {
+    afterCommit(() => {
       this.broadcast({
         event,
         taskId: task.taskId,

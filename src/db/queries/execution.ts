@@ -133,22 +133,6 @@ export interface RecordedOutcome {
   lastAttemptedAt: Date;
 }
 
-export async function recordStepSuccess(
-  db: Queryable,
-  stepId: number,
-  results: unknown,
-): Promise<RecordedOutcome> {
-  const { rows } = await db.query<RecordedOutcome>(
-    `UPDATE tasker_workflow_steps
-        SET processed = true, processed_at = now(), in_process = false, attempts = attempts + 1,
-            last_attempted_at = now(), backoff_request_seconds = NULL, results = $2, updated_at = now()
-      WHERE workflow_step_id = $1
-      RETURNING attempts, last_attempted_at AS "lastAttemptedAt"`,
-    [stepId, JSON.stringify(results)],
-  );
-  return rows[0];
-}
-
 export interface StepFailureUpdate {
   stepId: number;
   /** Merged into the step's results under `_error`, so results a handler stored are kept. */
@@ -185,51 +169,6 @@ export async function claimReadySteps(db: Queryable, taskId: number): Promise<nu
     [taskId],
   );
   return rows.map((row) => row.id);
-}
-
-export interface ChildrenAfterSuccess {
-  /** Children of the completed step. */
-  childIds: number[];
-  /** Children that were already complete or resolved manually (e.g. bypassed). */
-  settledChildIds: number[];
-  /** Children that became ready and are now owned by a job. */
-  readyIds: number[];
-  /** Whether any other step of the task is queued or running. */
-  othersInFlight: boolean;
-}
-
-/**
- * After a step succeeds only its children can become ready: evaluates just those (one round trip)
- * and marks the ready ones as owned by a job. Also says whether other steps are still in flight,
- * which decides whether the whole task needs evaluating (it may now be blocked or complete).
- */
-export async function claimReadyChildren(
-  db: Queryable,
-  taskId: number,
-  stepId: number,
-): Promise<ChildrenAfterSuccess> {
-  const { rows } = await db.query<ChildrenAfterSuccess>(
-    `WITH children AS (
-       SELECT r.workflow_step_id, r.current_state, r.ready_for_execution
-         FROM get_step_readiness_status(
-                $1, ARRAY(SELECT to_step_id FROM tasker_workflow_step_edges WHERE from_step_id = $2)
-              ) r
-     ),
-     claimed AS (
-       UPDATE tasker_workflow_steps SET in_process = true, updated_at = now()
-        WHERE workflow_step_id IN (SELECT workflow_step_id FROM children WHERE ready_for_execution)
-        RETURNING workflow_step_id
-     )
-     SELECT ARRAY(SELECT workflow_step_id FROM children) AS "childIds",
-            ARRAY(SELECT workflow_step_id FROM children
-                   WHERE current_state IN ('complete', 'resolved_manually')) AS "settledChildIds",
-            ARRAY(SELECT workflow_step_id FROM claimed) AS "readyIds",
-            EXISTS (SELECT 1 FROM tasker_workflow_steps ws
-                     WHERE ws.task_id = $1 AND ws.processed = false AND ws.in_process
-                       AND ws.workflow_step_id <> $2) AS "othersInFlight"`,
-    [taskId, stepId],
-  );
-  return rows[0];
 }
 
 /**
@@ -361,4 +300,87 @@ export async function updateStepFields(
       WHERE workflow_step_id = $1`,
     [stepId, changes.retryLimit ?? null, changes.inputs ? JSON.stringify(changes.inputs) : null],
   );
+}
+
+/** `tasker_start_step`: the claim row, and whether the step was started in the same statement. */
+export interface StartedStepRow extends ExecutionStepRow {
+  started: boolean;
+  stepTransitionedAt: Date | null;
+  /** Set when this claim moved the task from pending to in_progress. */
+  taskTransitionedAt: Date | null;
+  ancestors: AncestorResult[] | null;
+}
+
+/**
+ * The executor's claim in one statement when the step is pending, its parents done and its task running
+ * (`started`); otherwise nothing is written. Undefined when the task or step is missing.
+ */
+export async function startStep(
+  db: Queryable,
+  taskId: number,
+  stepId: number,
+  jobId: string,
+  stepAllowedFrom: readonly string[],
+  taskAllowedFrom: readonly string[],
+): Promise<StartedStepRow | undefined> {
+  const { rows } = await db.query<StartedStepRow>(
+    `SELECT c.task_id AS "taskId", c.task_name AS "taskName", c.namespace, c.version, c.task_state AS "taskState",
+            c.context, c.tags, c.step_id AS "stepId", c.step_name AS "stepName", c.step_state AS "stepState",
+            c.attempts, c.retry_limit AS "retryLimit", c.retryable, c.in_process AS "inProcess",
+            c.timeout_seconds AS "timeoutSeconds", c.inputs, c.next_retry_at AS "nextRetryAt",
+            c.retry_eligible AS "retryEligible", c.retry_due AS "retryDue",
+            c.dependencies_satisfied AS "dependenciesSatisfied", c.total_parents AS "totalParents",
+            c.trace_context AS "traceContext", c.started, c.step_transitioned_at AS "stepTransitionedAt",
+            c.task_transitioned_at AS "taskTransitionedAt", c.ancestors
+       FROM tasker_start_step($1, $2, $3, $4::text[], $5::text[]) c`,
+    [taskId, stepId, jobId, stepAllowedFrom, taskAllowedFrom],
+  );
+  return rows[0];
+}
+
+/** A task transition written by `tasker_complete_step`. */
+export interface FastTaskTransition {
+  from: string;
+  to: string;
+  at: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface CompletedStepRow {
+  attempts: number;
+  retryLimit: number;
+  stepName: string;
+  fromState: string;
+  applied: boolean;
+  refusal: string | null;
+  transitionedAt: Date | null;
+  taskName: string | null;
+  namespace: string;
+  version: string | null;
+  /** Children that became ready and are now owned by a job: the caller enqueues them. */
+  readyIds: number[];
+  /** The task may have changed in a way only the general reconciler handles. */
+  reconcile: boolean;
+  taskTransitions: FastTaskTransition[];
+}
+
+/**
+ * Records a successful attempt in one statement: results, step → complete, the ready children, and
+ * the task's completion when that is all that changed. Undefined when the step is missing.
+ */
+export async function completeStep(
+  db: Queryable,
+  taskId: number,
+  stepId: number,
+  results: unknown,
+  allowedFrom: Record<string, readonly string[]>,
+): Promise<CompletedStepRow | undefined> {
+  const { rows } = await db.query<CompletedStepRow>(
+    `SELECT attempts, retry_limit AS "retryLimit", step_name AS "stepName", from_state AS "fromState", applied,
+            refusal, transitioned_at AS "transitionedAt", task_name AS "taskName", namespace, version,
+            ready_ids AS "readyIds", reconcile, task_transitions AS "taskTransitions"
+       FROM tasker_complete_step($1, $2, $3::jsonb, $4::jsonb)`,
+    [taskId, stepId, JSON.stringify(results), JSON.stringify(allowedFrom)],
+  );
+  return rows[0];
 }

@@ -1,0 +1,124 @@
+-- The step executor's record of a successful attempt, in one statement (inside the transaction
+-- that also completes the attempt's job): stores the results, moves the step to complete, takes the
+-- task's row lock (FOR NO KEY UPDATE, late, so outcomes of one task overlap until here) and marks
+-- the children that became ready as owned by a job (ready_ids: the caller enqueues them).
+-- When nothing became ready and no other step is queued or running, or every child was already
+-- settled, the task itself may change: if all its steps are done it is walked to complete here
+-- (task_transitions lists what was written, in order); anything else (a failure blocking the task,
+-- steps ready elsewhere, retries waiting) is left to the general reconciler: reconcile = true.
+-- p_transitions maps each target state to the states allowed into it (the TypeScript transition
+-- table). No row when the step is missing.
+CREATE OR REPLACE FUNCTION tasker_complete_step(
+  p_task_id bigint,
+  p_step_id bigint,
+  p_results jsonb,
+  p_transitions jsonb
+)
+RETURNS TABLE (
+  attempts integer,
+  retry_limit integer,
+  step_name text,
+  from_state text,
+  applied boolean,
+  refusal text,
+  transitioned_at timestamptz,
+  task_name text,
+  namespace text,
+  version text,
+  ready_ids bigint[],
+  reconcile boolean,
+  task_transitions jsonb
+)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_attempts integer;
+  s record;
+  v_child_ids bigint[];
+  v_settled integer;
+  v_ready bigint[];
+  v_others boolean;
+  ctx record;
+  tk record;
+  v_state text;
+  v_task_transitions jsonb := '[]'::jsonb;
+  v_reconcile boolean := false;
+  v_path text[];
+  v_next text;
+BEGIN
+  UPDATE tasker_workflow_steps ws
+     SET processed = true, processed_at = now(), in_process = false, attempts = ws.attempts + 1,
+         last_attempted_at = now(), backoff_request_seconds = NULL, results = p_results, updated_at = now()
+   WHERE ws.workflow_step_id = p_step_id
+  RETURNING ws.attempts INTO v_attempts;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+
+  SELECT * INTO s FROM tasker_transition_steps(
+    ARRAY[p_step_id], 'complete',
+    ARRAY(SELECT jsonb_array_elements_text(p_transitions -> 'step_complete')), false,
+    jsonb_build_object('attempt_number', v_attempts)
+  );
+  IF NOT s.applied THEN
+    RETURN QUERY SELECT v_attempts, s.retry_limit, s.step_name, s.from_state, false, s.refusal, NULL::timestamptz,
+      NULL::text, s.namespace, NULL::text, '{}'::bigint[], false, '[]'::jsonb;
+    RETURN;
+  END IF;
+
+  PERFORM 1 FROM tasker_tasks t WHERE t.task_id = p_task_id FOR NO KEY UPDATE;
+
+  SELECT ARRAY_AGG(r.workflow_step_id),
+         count(*) FILTER (WHERE r.current_state IN ('complete', 'resolved_manually')),
+         ARRAY_AGG(r.workflow_step_id) FILTER (WHERE r.ready_for_execution)
+    INTO v_child_ids, v_settled, v_ready
+    FROM get_step_readiness_status(
+           p_task_id, ARRAY(SELECT e.to_step_id FROM tasker_workflow_step_edges e WHERE e.from_step_id = p_step_id)
+         ) r;
+  v_child_ids := COALESCE(v_child_ids, '{}');
+  v_ready := COALESCE(v_ready, '{}');
+  IF cardinality(v_ready) > 0 THEN
+    UPDATE tasker_workflow_steps ws SET in_process = true, updated_at = now()
+     WHERE ws.workflow_step_id = ANY (v_ready);
+  END IF;
+  SELECT EXISTS (
+    SELECT 1 FROM tasker_workflow_steps ws
+     WHERE ws.task_id = p_task_id AND ws.processed = false AND ws.in_process AND ws.workflow_step_id <> p_step_id
+  ) INTO v_others;
+
+  IF (cardinality(v_ready) = 0 AND NOT v_others) OR cardinality(v_child_ids) = v_settled THEN
+    SELECT * INTO ctx FROM get_task_execution_context(p_task_id);
+    v_state := ctx.status;
+    IF v_state IN ('complete', 'cancelled', 'resolved_manually') THEN
+      NULL;
+    ELSIF ctx.execution_status = 'all_complete' THEN
+      -- From wherever the task is (error → pending → in_progress → complete).
+      v_path := CASE v_state
+        WHEN 'pending' THEN ARRAY['in_progress', 'complete']
+        WHEN 'in_progress' THEN ARRAY['complete']
+        ELSE ARRAY['pending', 'in_progress', 'complete'] END;
+      FOREACH v_next IN ARRAY v_path LOOP
+        SELECT * INTO tk FROM tasker_transition_task(
+          p_task_id, v_next, ARRAY(SELECT jsonb_array_elements_text(p_transitions -> ('task_' || v_next))),
+          jsonb_build_object('completed_steps', ctx.completed_steps, 'total_steps', ctx.total_steps)
+        );
+        IF NOT tk.applied THEN
+          RAISE EXCEPTION 'tasker_complete_step: task % refused % → %: %', p_task_id, tk.from_state, v_next, tk.refusal;
+        END IF;
+        v_task_transitions := v_task_transitions || jsonb_build_object(
+          'from', tk.from_state, 'to', v_next, 'at', tk.transitioned_at,
+          'metadata', jsonb_build_object('completed_steps', ctx.completed_steps, 'total_steps', ctx.total_steps));
+      END LOOP;
+    ELSE
+      v_reconcile := true;
+    END IF;
+  END IF;
+
+  RETURN QUERY
+  SELECT v_attempts, s.retry_limit, s.step_name, s.from_state, true, NULL::text, s.transitioned_at,
+         nt.name::text, s.namespace, nt.version::text, v_ready, v_reconcile, v_task_transitions
+    FROM tasker_tasks t JOIN tasker_named_tasks nt ON nt.named_task_id = t.named_task_id
+   WHERE t.task_id = p_task_id;
+END;
+$$;
