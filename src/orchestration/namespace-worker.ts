@@ -67,8 +67,13 @@ export class NamespaceWorker {
     await this.loopDone;
     if (this.inFlight.size > 0) {
       const drained = new Promise<void>((resolve) => this.drained.push(resolve));
-      const timeout = new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      });
       await Promise.race([drained, timeout]);
+      // A pending timer would keep the process alive until the deadline after the steps drained.
+      clearTimeout(timer);
     }
     clearInterval(this.heartbeat);
     return this.inFlight.size;
