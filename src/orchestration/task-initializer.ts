@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { insertEdges, insertSteps, insertTaskUnlessDuplicate } from '../db/queries/tasks';
+import { createTaskRows } from '../db/queries/tasks';
 import { withTransaction, type Transaction } from '../db/transaction';
 import { InvalidRequestError, TaskConflictError, type ValidationDetail } from '../errors';
 import type { EventBus } from '../events/event-bus';
@@ -61,25 +61,24 @@ export class TaskInitializer {
     return withTransaction(
       this.deps.pool,
       async (tx) => {
-        const inserted = await insertTaskUnlessDuplicate(tx, {
-          namedTaskId: persisted.namedTaskId,
-          requestedAt: request.requestedAt,
-          initiator: request.initiator,
-          sourceSystem: request.sourceSystem,
-          reason: request.reason,
-          bypassSteps: request.bypassSteps,
-          tags: request.tags,
-          context: request.context,
-          identityHash,
-          traceContext,
-        });
-        if (!inserted) throw new TaskConflictError(identityHash);
-        const { taskId } = inserted;
         const templates = definition.stepTemplates;
         const ready = new Set(initiallyReady(templates, bypassed));
-        const stepIds = await insertSteps(
+        const position = new Map(templates.map((template, index) => [template.name, index]));
+        const createdMetadata = { step_count: templates.length };
+        const inserted = await createTaskRows(
           tx,
-          taskId,
+          {
+            namedTaskId: persisted.namedTaskId,
+            requestedAt: request.requestedAt,
+            initiator: request.initiator,
+            sourceSystem: request.sourceSystem,
+            reason: request.reason,
+            bypassSteps: request.bypassSteps,
+            tags: request.tags,
+            context: request.context,
+            identityHash,
+            traceContext,
+          },
           templates.map((template, index) => ({
             namedStepId: persisted.namedStepIds[index],
             retryable: template.defaultRetryable,
@@ -88,21 +87,29 @@ export class TaskInitializer {
             timeoutSeconds: template.timeoutSeconds,
             inProcess: ready.has(template),
           })),
-        );
-        const stepIdByName = new Map(templates.map((template, index) => [template.name, stepIds[index]]));
-        await insertEdges(
-          tx,
           templates.flatMap((template) =>
             template.dependsOn.map((parent) => ({
-              fromStepId: stepIdByName.get(parent) as number,
-              toStepId: stepIdByName.get(template.name) as number,
+              from: position.get(parent) as number,
+              to: position.get(template.name) as number,
             })),
           ),
+          createdMetadata,
         );
-        await this.deps.transitions.recordTaskCreated(
-          tx,
-          { taskId, name: definition.name, namespace: definition.namespaceName, version: definition.version },
-          { step_count: templates.length },
+        if (!inserted) throw new TaskConflictError(identityHash);
+        const { taskId, stepIds } = inserted;
+        const stepIdByName = new Map(templates.map((template, index) => [template.name, stepIds[index]]));
+        this.deps.transitions.announceTask(
+          (publish) => tx.afterCommit(publish),
+          {
+            taskId,
+            name: definition.name,
+            namespace: definition.namespaceName,
+            version: definition.version,
+            fromState: null,
+            toState: 'pending',
+            at: inserted.transitionedAt,
+          },
+          createdMetadata,
         );
         await this.deps.transitions.transitionSteps(
           tx,

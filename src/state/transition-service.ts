@@ -81,21 +81,6 @@ export class TransitionService {
     private readonly broadcast: (event: TransitionEvent) => void = () => undefined,
   ) {}
 
-  /** Writes a new task's first transition (none → pending, sort key 0) inside its creating transaction. */
-  async recordTaskCreated(
-    tx: Transaction,
-    task: TaskIdentity,
-    metadata: TransitionMetadata = {},
-  ): Promise<void> {
-    const row = await transitionTaskRow(tx, task.taskId, 'pending', [], metadata, true);
-    if (!row?.applied) throw new Error(`Task ${task.taskId} already has transitions`);
-    this.announceTask(
-      (publish) => tx.afterCommit(publish),
-      { ...task, fromState: null, toState: 'pending', at: row.transitionedAt },
-      metadata,
-    );
-  }
-
   async transitionTask(
     tx: Transaction,
     taskId: number,

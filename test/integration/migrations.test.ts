@@ -30,6 +30,7 @@ const SQL_FUNCTIONS = [
   'get_task_execution_contexts_batch',
   'tasker_claim_step',
   'tasker_complete_step',
+  'tasker_create_task',
   'tasker_refresh_step_attempt_facts',
   'tasker_start_step',
   'tasker_transition_steps',

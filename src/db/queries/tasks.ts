@@ -20,16 +20,39 @@ export interface InsertedTaskRow {
   updatedAt: Date;
 }
 
-/** Inserts the task unless its identity hash exists already (then returns undefined). */
-export async function insertTaskUnlessDuplicate(
+export interface NewStepRow {
+  namedStepId: number;
+  retryable: boolean;
+  retryLimit: number;
+  skippable: boolean;
+  timeoutSeconds: number | null;
+  /** Marks the step as owned by a job (the caller enqueues it in the same transaction). */
+  inProcess: boolean;
+}
+
+export interface CreatedTaskRow extends InsertedTaskRow {
+  /** In the order of the steps given. */
+  stepIds: number[];
+  /** When the task's first transition (none → pending) was written. */
+  transitionedAt: Date;
+}
+
+/**
+ * `tasker_create_task`: the task, its steps, their edges (0-based positions in `steps`) and its first
+ * transition in one round trip. Undefined when a task with the same identity hash exists already.
+ */
+export async function createTaskRows(
   db: Queryable,
   task: NewTaskRow,
-): Promise<InsertedTaskRow | undefined> {
-  const { rows } = await db.query<InsertedTaskRow>(
-    `INSERT INTO tasker_tasks (named_task_id, requested_at, initiator, source_system, reason, bypass_steps, tags, context, identity_hash, trace_context)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     ON CONFLICT (identity_hash) DO NOTHING
-     RETURNING task_id AS "taskId", created_at AS "createdAt", updated_at AS "updatedAt"`,
+  steps: readonly NewStepRow[],
+  edges: ReadonlyArray<{ from: number; to: number }>,
+  createdMetadata: Record<string, unknown>,
+): Promise<CreatedTaskRow | undefined> {
+  const { rows } = await db.query<CreatedTaskRow>(
+    `SELECT task_id AS "taskId", created_at AS "createdAt", updated_at AS "updatedAt", step_ids AS "stepIds",
+            transitioned_at AS "transitionedAt"
+       FROM tasker_create_task($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::int[], $12::bool[], $13::int[],
+                               $14::bool[], $15::int[], $16::bool[], $17::int[], $18::int[], $19)`,
     [
       task.namedTaskId,
       task.requestedAt,
@@ -41,55 +64,18 @@ export async function insertTaskUnlessDuplicate(
       JSON.stringify(task.context),
       task.identityHash,
       task.traceContext && JSON.stringify(task.traceContext),
-    ],
-  );
-  return rows[0];
-}
-
-export interface NewStepRow {
-  namedStepId: number;
-  retryable: boolean;
-  retryLimit: number;
-  skippable: boolean;
-  timeoutSeconds: number | null;
-  /** True when the step gets its job in the same transaction. */
-  inProcess: boolean;
-}
-
-/** Inserts the steps of a task; returns their ids in the same order as `steps`. */
-export async function insertSteps(
-  db: Queryable,
-  taskId: number,
-  steps: readonly NewStepRow[],
-): Promise<number[]> {
-  const { rows } = await db.query<{ id: number; namedStepId: number }>(
-    `INSERT INTO tasker_workflow_steps (task_id, named_step_id, retryable, retry_limit, skippable, timeout_seconds, in_process)
-     SELECT $1::bigint, * FROM unnest($2::int[], $3::bool[], $4::int[], $5::bool[], $6::int[], $7::bool[])
-     RETURNING workflow_step_id AS id, named_step_id AS "namedStepId"`,
-    [
-      taskId,
       steps.map((s) => s.namedStepId),
       steps.map((s) => s.retryable),
       steps.map((s) => s.retryLimit),
       steps.map((s) => s.skippable),
       steps.map((s) => s.timeoutSeconds),
       steps.map((s) => s.inProcess),
+      edges.map((e) => e.from + 1),
+      edges.map((e) => e.to + 1),
+      JSON.stringify(createdMetadata),
     ],
   );
-  const idByNamedStep = new Map(rows.map((row) => [row.namedStepId, row.id]));
-  return steps.map((s) => idByNamedStep.get(s.namedStepId) as number);
-}
-
-export async function insertEdges(
-  db: Queryable,
-  edges: ReadonlyArray<{ fromStepId: number; toStepId: number }>,
-): Promise<void> {
-  if (edges.length === 0) return;
-  await db.query(
-    `INSERT INTO tasker_workflow_step_edges (from_step_id, to_step_id, name)
-     SELECT f, t, 'provides' FROM unnest($1::bigint[], $2::bigint[]) AS e(f, t)`,
-    [edges.map((e) => e.fromStepId), edges.map((e) => e.toStepId)],
-  );
+  return rows[0];
 }
 
 export interface TaskTraceRow {

@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS tasker_create_task(integer, timestamptz, text, text, text, jsonb, jsonb, jsonb, text, jsonb, integer[], boolean[], integer[], boolean[], integer[], boolean[], integer[], integer[], jsonb);

@@ -1,0 +1,2 @@
+-- Task creation in one statement: the task, its steps, their edges and its first transition.
+-- @include sql/tasker_create_task.sql
