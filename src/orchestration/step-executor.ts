@@ -2,17 +2,14 @@ import type pg from 'pg';
 import {
   ancestorResults,
   claimStep,
-  completeStep,
   markStepStarted,
   recordAbandonedAttempt,
   recordStepFailure,
   setStepsInProcess,
-  startStep,
   type ExecutionStepRow,
-  type StartedStepRow,
 } from '../db/queries/execution';
 import { withRetriedTransaction, type Transaction } from '../db/transaction';
-import { IllegalTransitionError, NotFoundError } from '../errors';
+import { IllegalTransitionError } from '../errors';
 import { CustomEventCollector, declaredEventNames, type CustomEvent } from '../events/custom-events';
 import type { EventBus } from '../events/event-bus';
 import { publishAfterCommit } from '../events/system-events';
@@ -23,24 +20,14 @@ import type { Logger } from '../interfaces';
 import type { StepJob, StepQueue } from '../queue/step-queue';
 import type { TaskRegistry } from '../registry/task-registry';
 import type { JsonObject, JsonValue, StepTemplate, TaskDefinition } from '../registry/types';
-import type { StepState, TaskState } from '../state/states';
-import {
-  allowedIntoStep,
-  allowedIntoTask,
-  type AfterCommit,
-  type TransitionService,
-} from '../state/transition-service';
+import type { TransitionService } from '../state/transition-service';
 import { retryDelay, type BackoffOptions } from './backoff';
 import type { StepAttempt, StepAttemptObserver } from './attempt-observer';
 import type { RunningSteps } from './running-steps';
+import type { ClaimedStep } from './claimed-step';
+import { StepStarter } from './step-starter';
+import { SuccessRecorder } from './success-recorder';
 import type { TaskReconciler } from './task-reconciler';
-
-/** Everything a claimed attempt needs to run its handler, read in the claiming transaction. */
-interface ClaimedStep {
-  row: ExecutionStepRow;
-  attempt: number;
-  ancestors: Map<string, JsonValue>;
-}
 
 type Outcome = ({ ok: true; results: JsonValue | null } | { ok: false; failure: StepFailure }) & {
   /** Custom events the handler published; delivered once the outcome commits. */
@@ -65,18 +52,6 @@ export interface StepExecutorDependencies {
 
 const SETTLED_STEP_STATES: readonly string[] = ['complete', 'cancelled', 'resolved_manually'];
 const TASK_STATES_THAT_RUN_STEPS: readonly string[] = ['pending', 'in_progress'];
-/** What `tasker_start_step` and `tasker_complete_step` may move, from the transition tables. */
-const START_STEP_FROM = allowedIntoStep('in_progress');
-const START_TASK_FROM = allowedIntoTask('in_progress');
-const COMPLETE_STEP_TRANSITIONS = {
-  step_complete: allowedIntoStep('complete'),
-  task_pending: allowedIntoTask('pending'),
-  task_in_progress: allowedIntoTask('in_progress'),
-  task_complete: allowedIntoTask('complete'),
-};
-/** Single-statement fast paths commit on their own: their events go out at once. */
-const COMMITTED: AfterCommit = (publish) => publish();
-const RETRYABLE_SQL_STATES: readonly string[] = ['40P01', '40001'];
 const ABANDONED_ATTEMPT_MESSAGE =
   'The worker running this attempt stopped (crashed, killed or lost its connection)';
 
@@ -85,19 +60,35 @@ const ABANDONED_ATTEMPT_MESSAGE =
  * transaction that also completes the job, so a lapsed claim can never record a result twice).
  */
 export class StepExecutor {
-  constructor(private readonly deps: StepExecutorDependencies) {}
+  private readonly starter: StepStarter;
+  private readonly successes: SuccessRecorder;
+
+  constructor(private readonly deps: StepExecutorDependencies) {
+    this.starter = new StepStarter(deps);
+    this.successes = new SuccessRecorder(deps);
+  }
 
   async execute(namespace: string, job: StepJob): Promise<void> {
     const claimedAt = new Date();
     const claimed =
-      (await this.startFast(job)) ?? (await this.transaction((tx) => this.claim(tx, namespace, job)));
+      (await this.starter.start(job)) ?? (await this.transaction((tx) => this.claim(tx, namespace, job)));
     if (!claimed) return;
     const attempt = this.attemptInfo(job, claimed, claimedAt);
     this.notify((observer) => observer.started?.(attempt));
     const outcome = await this.observedRun(attempt, () => this.runHandler(namespace, claimed));
     let recorded: boolean;
     try {
-      recorded = await this.transaction((tx) => this.recordOutcome(tx, namespace, job, claimed, outcome));
+      recorded = outcome.ok
+        ? await this.successes.record({
+            namespace,
+            job,
+            claimed,
+            results: outcome.results,
+            events: outcome.events,
+          })
+        : await this.transaction((tx) =>
+            this.recordFailureOutcome(tx, namespace, job, claimed, outcome.failure, outcome.events),
+          );
     } finally {
       // Even when recording fails: observers pair every `started` with a `finished` (in-flight gauges).
       this.notify((observer) =>
@@ -157,56 +148,6 @@ export class StepExecutor {
 
   private transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     return withRetriedTransaction(this.deps.pool, work, this.deps.onAfterCommitError);
-  }
-
-  /**
-   * The common claim in one statement (`tasker_start_step`): a pending step whose parents are done.
-   * Undefined when the general path must decide (retries, abandoned attempts, settled or missing
-   * steps, a deadlock to retry); nothing was written then.
-   */
-  private async startFast(job: StepJob): Promise<ClaimedStep | undefined> {
-    const [taskId, stepId] = [Number(job.data.taskId), Number(job.data.stepId)];
-    let row: StartedStepRow | undefined;
-    try {
-      row = await startStep(this.deps.pool, taskId, stepId, job.id, START_STEP_FROM, START_TASK_FROM);
-    } catch (error) {
-      if (RETRYABLE_SQL_STATES.includes((error as { code?: string }).code ?? '')) return undefined;
-      throw error;
-    }
-    if (!row?.started) return undefined;
-    const attempt = row.attempts + 1;
-    const identity = { taskId, name: row.taskName, namespace: row.namespace, version: row.version };
-    this.deps.transitions.announceSteps(
-      COMMITTED,
-      [
-        {
-          ...identity,
-          stepId,
-          taskName: row.taskName,
-          stepName: row.stepName,
-          attempts: row.attempts,
-          retryLimit: row.retryLimit,
-          fromState: row.stepState,
-          applied: true,
-          refusal: null,
-          transitionedAt: row.stepTransitionedAt,
-        },
-      ],
-      'in_progress',
-      { attempt_number: attempt, job_id: job.id },
-    );
-    if (row.taskTransitionedAt) {
-      this.deps.transitions.announceTask(
-        COMMITTED,
-        { ...identity, fromState: 'pending', toState: 'in_progress', at: row.taskTransitionedAt },
-        {},
-      );
-    }
-    return {
-      row,
-      attempt,
-      ancestors: new Map((row.ancestors ?? []).map((a) => [a.name, (a.results ?? null) as JsonValue])),
-    };
   }
 
   /**
@@ -423,88 +364,21 @@ export class StepExecutor {
   }
 
   /** Returns false when the job no longer belongs to this attempt (nothing is written then). */
-  private async recordOutcome(
+  private async recordFailureOutcome(
     tx: Transaction,
     namespace: string,
     job: StepJob,
     claimed: ClaimedStep,
-    outcome: Outcome,
+    failure: StepFailure,
+    events: readonly CustomEvent[],
   ): Promise<boolean> {
-    const { taskId } = claimed.row;
-    // The task's row lock is taken late (by tasker_complete_step or the reconciler), so outcomes of one task overlap until the
-    // short section that decides what runs next; a rare deadlock with a cancellation is retried.
     if (!(await this.deps.queue.complete(tx, namespace, job))) return false;
     // Registered first so that subscribers hear them before the step's outcome, as they happened.
-    tx.afterCommit(() => outcome.events.forEach((event) => this.deps.bus.publish(event.name, event.payload)));
-    if (outcome.ok) {
-      await this.recordSuccess(tx, namespace, claimed, outcome.results);
-    } else {
-      const retryScheduled = await this.recordFailure(tx, namespace, claimed, outcome.failure);
-      // A scheduled retry keeps the task where it is; otherwise the task may now be blocked.
-      if (!retryScheduled) await this.deps.reconciler.reconcile(tx, taskId, namespace);
-    }
+    tx.afterCommit(() => events.forEach((event) => this.deps.bus.publish(event.name, event.payload)));
+    const retryScheduled = await this.recordFailure(tx, namespace, claimed, failure);
+    // A scheduled retry keeps the task where it is; otherwise the task may now be blocked.
+    if (!retryScheduled) await this.deps.reconciler.reconcile(tx, claimed.row.taskId, namespace);
     return true;
-  }
-
-  /** One statement (`tasker_complete_step`) in the common case; the general reconciler when it says so. */
-  private async recordSuccess(
-    tx: Transaction,
-    namespace: string,
-    claimed: ClaimedStep,
-    results: JsonValue | null,
-  ): Promise<void> {
-    const { taskId, stepId } = claimed.row;
-    const done = await completeStep(tx, taskId, stepId, results, COMPLETE_STEP_TRANSITIONS);
-    if (!done) throw new NotFoundError(`Workflow step ${stepId} not found`);
-    if (!done.applied) {
-      throw new IllegalTransitionError(
-        'step',
-        String(stepId),
-        done.fromState,
-        'complete',
-        done.refusal ?? 'refused',
-      );
-    }
-    const afterCommit: AfterCommit = (publish) => tx.afterCommit(publish);
-    const identity = {
-      taskId,
-      name: done.taskName ?? claimed.row.taskName,
-      namespace: done.namespace,
-      version: done.version ?? claimed.row.version,
-    };
-    this.deps.transitions.announceSteps(
-      afterCommit,
-      [
-        {
-          ...identity,
-          stepId,
-          taskName: identity.name,
-          stepName: done.stepName,
-          attempts: done.attempts,
-          retryLimit: done.retryLimit,
-          fromState: done.fromState as StepState,
-          applied: true,
-          refusal: null,
-          transitionedAt: done.transitionedAt,
-        },
-      ],
-      'complete',
-      { attempt_number: done.attempts },
-    );
-    for (const change of done.taskTransitions) {
-      this.deps.transitions.announceTask(
-        afterCommit,
-        {
-          ...identity,
-          fromState: change.from as TaskState,
-          toState: change.to as TaskState,
-          at: new Date(change.at),
-        },
-        change.metadata,
-      );
-    }
-    await this.deps.reconciler.enqueueViable(tx, taskId, namespace, done.readyIds);
-    if (done.reconcile) await this.deps.reconciler.reconcile(tx, taskId, namespace);
   }
 
   private async recordFailure(

@@ -67,6 +67,18 @@ export class TaskReconciler {
     return stepIds;
   }
 
+  /** `enqueueViable` for the steps of several tasks of one namespace, with one insert. */
+  async enqueueViableSteps(
+    tx: Transaction,
+    namespace: string,
+    tasks: ReadonlyArray<{ taskId: number; stepIds: readonly number[] }>,
+  ): Promise<void> {
+    const jobs = tasks.flatMap(({ taskId, stepIds }) => stepIds.map((stepId) => ({ taskId, stepId })));
+    if (jobs.length === 0) return;
+    await this.queue.enqueue(tx, namespace, jobs);
+    for (const { taskId, stepIds } of tasks) publishViableSteps(tx, this.bus, taskId, namespace, stepIds);
+  }
+
   /** Enqueues jobs for steps already marked as owned by a job, and announces them. */
   async enqueueViable(
     tx: Transaction,

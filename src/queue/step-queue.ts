@@ -38,6 +38,15 @@ export function queueNameFor(namespace: string): string {
   return `tasker.${namespace}`;
 }
 
+/** A uuid[] column as node-postgres returns it: an array, or the array literal text. */
+function parseUuidArray(value: unknown): string[] | undefined {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value === 'string' && value.startsWith('{') && value.endsWith('}')) {
+    return value.length === 2 ? [] : value.slice(1, -1).split(',');
+  }
+  return undefined;
+}
+
 /** pg-boss's database adapter for statements that must run inside one of our transactions. */
 function inTransaction(tx: Transaction) {
   return { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) };
@@ -115,6 +124,22 @@ export class StepQueue {
       db: inTransaction(tx),
     })) as { affected?: number };
     return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Completes the jobs still held by these attempts in one statement; returns the ids completed (the
+   * others' claims lapsed: expired, cancelled or retried).
+   */
+  async completeMany(tx: Transaction, namespace: string, jobs: readonly JobAttempt[]): Promise<Set<string>> {
+    if (jobs.length === 0) return new Set();
+    const result = (await this.boss.complete(queueNameFor(namespace), [...jobs], null, {
+      db: inTransaction(tx),
+    })) as { affected?: number; settled?: unknown };
+    const settled = parseUuidArray(result.settled);
+    if (settled) return new Set(settled);
+    // Without the ids, only "all of them" is certain.
+    if ((result.affected ?? 0) === jobs.length) return new Set(jobs.map((job) => job.id));
+    throw new Error('pg-boss did not report which jobs it completed');
   }
 
   /** Cancels the task's jobs that are queued or running (optionally only one step's). */

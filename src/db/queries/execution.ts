@@ -311,31 +311,43 @@ export interface StartedStepRow extends ExecutionStepRow {
   ancestors: AncestorResult[] | null;
 }
 
+export interface StepClaim {
+  taskId: number;
+  stepId: number;
+  jobId: string;
+}
+
 /**
- * The executor's claim in one statement when the step is pending, its parents done and its task running
- * (`started`); otherwise nothing is written. Undefined when the task or step is missing.
+ * `tasker_start_step` for several jobs in one statement: each claim starts its step when it is pending,
+ * its parents done and its task running (`started`), and otherwise writes nothing. Claims run in task and
+ * step id order (concurrent batches lock alike). One row per claim whose task and step exist.
  */
-export async function startStep(
+export async function startSteps(
   db: Queryable,
-  taskId: number,
-  stepId: number,
-  jobId: string,
+  claims: readonly StepClaim[],
   stepAllowedFrom: readonly string[],
   taskAllowedFrom: readonly string[],
-): Promise<StartedStepRow | undefined> {
+): Promise<StartedStepRow[]> {
   const { rows } = await db.query<StartedStepRow>(
-    `SELECT c.task_id AS "taskId", c.task_name AS "taskName", c.namespace, c.version, c.task_state AS "taskState",
-            c.context, c.tags, c.step_id AS "stepId", c.step_name AS "stepName", c.step_state AS "stepState",
-            c.attempts, c.retry_limit AS "retryLimit", c.retryable, c.in_process AS "inProcess",
-            c.timeout_seconds AS "timeoutSeconds", c.inputs, c.next_retry_at AS "nextRetryAt",
-            c.retry_eligible AS "retryEligible", c.retry_due AS "retryDue",
-            c.dependencies_satisfied AS "dependenciesSatisfied", c.total_parents AS "totalParents",
-            c.trace_context AS "traceContext", c.started, c.step_transitioned_at AS "stepTransitionedAt",
-            c.task_transitioned_at AS "taskTransitionedAt", c.ancestors
-       FROM tasker_start_step($1, $2, $3, $4::text[], $5::text[]) c`,
-    [taskId, stepId, jobId, stepAllowedFrom, taskAllowedFrom],
+    `SELECT s.task_id AS "taskId", s.task_name AS "taskName", s.namespace, s.version, s.task_state AS "taskState",
+            s.context, s.tags, s.step_id AS "stepId", s.step_name AS "stepName", s.step_state AS "stepState",
+            s.attempts, s.retry_limit AS "retryLimit", s.retryable, s.in_process AS "inProcess",
+            s.timeout_seconds AS "timeoutSeconds", s.inputs, s.next_retry_at AS "nextRetryAt",
+            s.retry_eligible AS "retryEligible", s.retry_due AS "retryDue",
+            s.dependencies_satisfied AS "dependenciesSatisfied", s.total_parents AS "totalParents",
+            s.trace_context AS "traceContext", s.started, s.step_transitioned_at AS "stepTransitionedAt",
+            s.task_transitioned_at AS "taskTransitionedAt", s.ancestors
+       FROM (SELECT c.task_id, c.step_id, c.job_id
+               FROM jsonb_to_recordset($1::jsonb) AS c(task_id bigint, step_id bigint, job_id text)
+              ORDER BY c.task_id, c.step_id) c
+      CROSS JOIN LATERAL tasker_start_step(c.task_id, c.step_id, c.job_id, $2::text[], $3::text[]) s`,
+    [
+      JSON.stringify(claims.map((c) => ({ task_id: c.taskId, step_id: c.stepId, job_id: c.jobId }))),
+      stepAllowedFrom,
+      taskAllowedFrom,
+    ],
   );
-  return rows[0];
+  return rows;
 }
 
 /** A task transition written by `tasker_complete_step`. */
@@ -364,23 +376,35 @@ export interface CompletedStepRow {
   taskTransitions: FastTaskTransition[];
 }
 
+export interface StepSuccess {
+  taskId: number;
+  stepId: number;
+  results: unknown;
+}
+
 /**
- * Records a successful attempt in one statement: results, step → complete, the ready children, and
- * the task's completion when that is all that changed. Undefined when the step is missing.
+ * `tasker_complete_step` for several successful attempts in one statement, in task and step id order
+ * (a step sees the successes recorded before it, e.g. its sibling's in a join). One row per step
+ * that exists.
  */
-export async function completeStep(
+export async function completeSteps(
   db: Queryable,
-  taskId: number,
-  stepId: number,
-  results: unknown,
+  successes: readonly StepSuccess[],
   allowedFrom: Record<string, readonly string[]>,
-): Promise<CompletedStepRow | undefined> {
-  const { rows } = await db.query<CompletedStepRow>(
-    `SELECT attempts, retry_limit AS "retryLimit", step_name AS "stepName", from_state AS "fromState", applied,
-            refusal, transitioned_at AS "transitionedAt", task_name AS "taskName", namespace, version,
-            ready_ids AS "readyIds", reconcile, task_transitions AS "taskTransitions"
-       FROM tasker_complete_step($1, $2, $3::jsonb, $4::jsonb)`,
-    [taskId, stepId, JSON.stringify(results), JSON.stringify(allowedFrom)],
+): Promise<Array<CompletedStepRow & { stepId: number }>> {
+  const { rows } = await db.query<CompletedStepRow & { stepId: number }>(
+    `SELECT c.step_id AS "stepId", s.attempts, s.retry_limit AS "retryLimit", s.step_name AS "stepName",
+            s.from_state AS "fromState", s.applied, s.refusal, s.transitioned_at AS "transitionedAt",
+            s.task_name AS "taskName", s.namespace, s.version, s.ready_ids AS "readyIds", s.reconcile,
+            s.task_transitions AS "taskTransitions"
+       FROM (SELECT c.task_id, c.step_id, c.results
+               FROM jsonb_to_recordset($1::jsonb) AS c(task_id bigint, step_id bigint, results jsonb)
+              ORDER BY c.task_id, c.step_id) c
+      CROSS JOIN LATERAL tasker_complete_step(c.task_id, c.step_id, c.results, $2::jsonb) s`,
+    [
+      JSON.stringify(successes.map((s) => ({ task_id: s.taskId, step_id: s.stepId, results: s.results }))),
+      JSON.stringify(allowedFrom),
+    ],
   );
-  return rows[0];
+  return rows;
 }

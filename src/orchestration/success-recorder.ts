@@ -1,0 +1,205 @@
+import type pg from 'pg';
+import { completeSteps, type CompletedStepRow } from '../db/queries/execution';
+import { withRetriedTransaction, type Transaction } from '../db/transaction';
+import { IllegalTransitionError, NotFoundError } from '../errors';
+import type { CustomEvent } from '../events/custom-events';
+import type { EventBus } from '../events/event-bus';
+import type { StepJob, StepQueue } from '../queue/step-queue';
+import type { JsonValue } from '../registry/types';
+import type { StepState, TaskState } from '../state/states';
+import {
+  allowedIntoStep,
+  allowedIntoTask,
+  type AfterCommit,
+  type TransitionService,
+} from '../state/transition-service';
+import type { ClaimedStep } from './claimed-step';
+import { CoalescingBatcher } from './coalescing-batcher';
+import type { TaskReconciler } from './task-reconciler';
+
+/** What `tasker_complete_step` may move, from the transition tables. */
+const COMPLETE_STEP_TRANSITIONS = {
+  step_complete: allowedIntoStep('complete'),
+  task_pending: allowedIntoTask('pending'),
+  task_in_progress: allowedIntoTask('in_progress'),
+  task_complete: allowedIntoTask('complete'),
+};
+const MAX_BATCH = 64;
+const MAX_CONCURRENT_BATCHES = 2;
+
+export interface StepSuccessRecord {
+  namespace: string;
+  job: StepJob;
+  claimed: ClaimedStep;
+  results: JsonValue | null;
+  /** Custom events the handler published; delivered once the outcome commits. */
+  events: readonly CustomEvent[];
+}
+
+type Settled = { ok: true; recorded: boolean } | { ok: false; error: unknown };
+
+export interface SuccessRecorderDependencies {
+  pool: pg.Pool;
+  queue: StepQueue;
+  transitions: TransitionService;
+  reconciler: TaskReconciler;
+  bus: EventBus;
+  onAfterCommitError: (error: unknown) => void;
+}
+
+/**
+ * Records successful attempts, those that finish at about the same time together (group commit):
+ * one transaction completes their jobs (fenced to the attempts, one statement per namespace),
+ * records them (`tasker_complete_step` each, one statement), enqueues the children that became
+ * ready (one insert per namespace) and leaves anything unusual to the general reconciler. When a
+ * batch fails, each of its successes is recorded on its own, so one bad step cannot hold back the
+ * rest.
+ */
+export class SuccessRecorder {
+  private readonly batcher = new CoalescingBatcher<StepSuccessRecord, Settled>(
+    (records) => this.recordBatch(records),
+    { maxBatchSize: MAX_BATCH, maxConcurrentBatches: MAX_CONCURRENT_BATCHES },
+  );
+
+  constructor(private readonly deps: SuccessRecorderDependencies) {}
+
+  /** False when the job no longer belongs to this attempt (nothing is written then). */
+  async record(success: StepSuccessRecord): Promise<boolean> {
+    const settled = await this.batcher.submit(success);
+    if (!settled.ok) throw settled.error;
+    return settled.recorded;
+  }
+
+  private async recordBatch(records: StepSuccessRecord[]): Promise<Settled[]> {
+    try {
+      const recorded = await this.transaction((tx) => this.write(tx, records));
+      return recorded.map((value) => ({ ok: true, recorded: value }));
+    } catch (error) {
+      if (records.length === 1) return [{ ok: false, error }];
+    }
+    const settled: Settled[] = [];
+    for (const record of records) {
+      try {
+        const [recorded] = await this.transaction((tx) => this.write(tx, [record]));
+        settled.push({ ok: true, recorded });
+      } catch (error) {
+        settled.push({ ok: false, error });
+      }
+    }
+    return settled;
+  }
+
+  private transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return withRetriedTransaction(this.deps.pool, work, this.deps.onAfterCommitError);
+  }
+
+  private async write(tx: Transaction, records: readonly StepSuccessRecord[]): Promise<boolean[]> {
+    // Jobs first: a lapsed claim (expired, cancelled, handed to another worker) records nothing.
+    const completed = new Set<string>();
+    for (const [namespace, group] of groupBy(records, (record) => record.namespace)) {
+      const ids = await this.deps.queue.completeMany(
+        tx,
+        namespace,
+        group.map((record) => record.job),
+      );
+      ids.forEach((id) => completed.add(id));
+    }
+    const kept = records.filter((record) => completed.has(record.job.id));
+    const rows = await completeSteps(
+      tx,
+      kept.map((record) => ({
+        taskId: record.claimed.row.taskId,
+        stepId: record.claimed.row.stepId,
+        results: record.results,
+      })),
+      COMPLETE_STEP_TRANSITIONS,
+    );
+    const byStep = new Map(rows.map((row) => [row.stepId, row]));
+    const afterCommit: AfterCommit = (publish) => tx.afterCommit(publish);
+    const ready = new Map<string, { namespace: string; taskId: number; stepIds: number[] }>();
+    const reconcile: StepSuccessRecord[] = [];
+    for (const record of kept) {
+      const { taskId, stepId } = record.claimed.row;
+      const done = byStep.get(stepId);
+      if (!done) throw new NotFoundError(`Workflow step ${stepId} not found`);
+      if (!done.applied) {
+        throw new IllegalTransitionError(
+          'step',
+          String(stepId),
+          done.fromState,
+          'complete',
+          done.refusal ?? 'refused',
+        );
+      }
+      // Registered first so that subscribers hear them before the step's outcome, as they happened.
+      afterCommit(() => record.events.forEach((event) => this.deps.bus.publish(event.name, event.payload)));
+      this.announce(afterCommit, record, done);
+      if (done.readyIds.length > 0) {
+        const key = `${record.namespace}\u0000${taskId}`;
+        const entry = ready.get(key) ?? { namespace: record.namespace, taskId, stepIds: [] };
+        entry.stepIds.push(...done.readyIds);
+        ready.set(key, entry);
+      }
+      if (done.reconcile) reconcile.push(record);
+    }
+    for (const [namespace, tasks] of groupBy([...ready.values()], (entry) => entry.namespace)) {
+      await this.deps.reconciler.enqueueViableSteps(tx, namespace, tasks);
+    }
+    for (const record of reconcile) {
+      await this.deps.reconciler.reconcile(tx, record.claimed.row.taskId, record.namespace);
+    }
+    return records.map((record) => completed.has(record.job.id));
+  }
+
+  private announce(afterCommit: AfterCommit, record: StepSuccessRecord, done: CompletedStepRow): void {
+    const { row } = record.claimed;
+    const identity = {
+      taskId: row.taskId,
+      name: done.taskName ?? row.taskName,
+      namespace: done.namespace,
+      version: done.version ?? row.version,
+    };
+    this.deps.transitions.announceSteps(
+      afterCommit,
+      [
+        {
+          ...identity,
+          stepId: row.stepId,
+          taskName: identity.name,
+          stepName: done.stepName,
+          attempts: done.attempts,
+          retryLimit: done.retryLimit,
+          fromState: done.fromState as StepState,
+          applied: true,
+          refusal: null,
+          transitionedAt: done.transitionedAt,
+        },
+      ],
+      'complete',
+      { attempt_number: done.attempts },
+    );
+    for (const change of done.taskTransitions) {
+      this.deps.transitions.announceTask(
+        afterCommit,
+        {
+          ...identity,
+          fromState: change.from as TaskState,
+          toState: change.to as TaskState,
+          at: new Date(change.at),
+        },
+        change.metadata,
+      );
+    }
+  }
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
