@@ -1,7 +1,10 @@
 -- The step executor's record of a successful attempt, in one statement (inside the transaction
 -- that also completes the attempt's job): stores the results, moves the step to complete, takes the
 -- task's row lock (FOR NO KEY UPDATE, late, so outcomes of one task overlap until here) and marks
--- the children that became ready as owned by a job (ready_ids: the caller enqueues them).
+-- the children that became ready for their first attempt as owned by a job (ready_ids: the
+-- caller enqueues them). It reads what it needs directly rather than through
+-- get_step_readiness_status and get_task_execution_context, whose per-call planning would cost
+-- more than the whole record.
 -- When nothing became ready and no other step is queued or running, or every child was already
 -- settled, the task itself may change: if all its steps are done it is walked to complete here
 -- (task_transitions lists what was written, in order); anything else (a failure blocking the task,
@@ -39,7 +42,8 @@ DECLARE
   v_settled integer;
   v_ready bigint[];
   v_others boolean;
-  ctx record;
+  v_total bigint;
+  v_done bigint;
   tk record;
   v_state text;
   v_task_transitions jsonb := '[]'::jsonb;
@@ -69,15 +73,38 @@ BEGIN
 
   PERFORM 1 FROM tasker_tasks t WHERE t.task_id = p_task_id FOR NO KEY UPDATE;
 
-  SELECT ARRAY_AGG(r.workflow_step_id),
-         count(*) FILTER (WHERE r.current_state IN ('complete', 'resolved_manually')),
-         ARRAY_AGG(r.workflow_step_id) FILTER (WHERE r.ready_for_execution)
-    INTO v_child_ids, v_settled, v_ready
-    FROM get_step_readiness_status(
-           p_task_id, ARRAY(SELECT e.to_step_id FROM tasker_workflow_step_edges e WHERE e.from_step_id = p_step_id)
-         ) r;
-  v_child_ids := COALESCE(v_child_ids, '{}');
-  v_ready := COALESCE(v_ready, '{}');
+  -- Children that became ready for their first attempt: pending, never run, not owned by a job, and
+  -- every parent done (what get_step_readiness_status decides for them, without its per-call
+  -- planning). A child that has run before (pending or error again after a manual change) is left
+  -- to the general reconciler, which applies every readiness rule.
+  v_child_ids := ARRAY(SELECT e.to_step_id FROM tasker_workflow_step_edges e WHERE e.from_step_id = p_step_id);
+  IF cardinality(v_child_ids) > 0 THEN
+    SELECT count(*) FILTER (WHERE c.state IN ('complete', 'resolved_manually')),
+           COALESCE(array_agg(c.workflow_step_id) FILTER (
+             WHERE c.state = 'pending' AND c.attempts = 0 AND NOT c.processed AND NOT c.in_process
+               AND c.retry_limit > 0 AND c.backoff_request_seconds IS NULL AND c.parents_done), '{}'),
+           bool_or(c.state IN ('pending', 'error') AND c.attempts > 0 AND NOT c.processed AND NOT c.in_process)
+      INTO v_settled, v_ready, v_reconcile
+      FROM (
+        SELECT ws.workflow_step_id, COALESCE(cur.to_state, 'pending') AS state, ws.attempts, ws.processed,
+               ws.in_process, ws.retry_limit, ws.backoff_request_seconds,
+               NOT EXISTS (
+                 SELECT 1 FROM tasker_workflow_step_edges pe
+                 LEFT JOIN LATERAL (SELECT p.to_state FROM tasker_workflow_step_transitions p
+                                     WHERE p.workflow_step_id = pe.from_step_id AND p.most_recent LIMIT 1) parent ON true
+                  WHERE pe.to_step_id = ws.workflow_step_id
+                    AND COALESCE(parent.to_state, 'pending') NOT IN ('complete', 'resolved_manually')
+               ) AS parents_done
+          FROM tasker_workflow_steps ws
+          LEFT JOIN LATERAL (SELECT x.to_state FROM tasker_workflow_step_transitions x
+                              WHERE x.workflow_step_id = ws.workflow_step_id AND x.most_recent LIMIT 1) cur ON true
+         WHERE ws.workflow_step_id = ANY (v_child_ids)
+      ) c;
+    v_reconcile := COALESCE(v_reconcile, false);
+  ELSE
+    v_settled := 0;
+    v_ready := '{}';
+  END IF;
   IF cardinality(v_ready) > 0 THEN
     UPDATE tasker_workflow_steps ws SET in_process = true, updated_at = now()
      WHERE ws.workflow_step_id = ANY (v_ready);
@@ -87,12 +114,21 @@ BEGIN
      WHERE ws.task_id = p_task_id AND ws.processed = false AND ws.in_process AND ws.workflow_step_id <> p_step_id
   ) INTO v_others;
 
-  IF (cardinality(v_ready) = 0 AND NOT v_others) OR cardinality(v_child_ids) = v_settled THEN
-    SELECT * INTO ctx FROM get_task_execution_context(p_task_id);
-    v_state := ctx.status;
+  -- When nothing else is under way (or every child was settled already) the task itself may be
+  -- done: complete it here if every step is; anything else goes to the general reconciler.
+  IF NOT v_reconcile AND ((cardinality(v_ready) = 0 AND NOT v_others) OR cardinality(v_child_ids) = v_settled) THEN
+    SELECT count(*), count(*) FILTER (WHERE COALESCE(cur.to_state, 'pending') IN ('complete', 'resolved_manually'))
+      INTO v_total, v_done
+      FROM tasker_workflow_steps ws
+      LEFT JOIN LATERAL (SELECT x.to_state FROM tasker_workflow_step_transitions x
+                          WHERE x.workflow_step_id = ws.workflow_step_id AND x.most_recent LIMIT 1) cur ON true
+     WHERE ws.task_id = p_task_id;
+    SELECT COALESCE((SELECT x.to_state FROM tasker_task_transitions x WHERE x.task_id = p_task_id AND x.most_recent LIMIT 1),
+                    'pending')
+      INTO v_state;
     IF v_state IN ('complete', 'cancelled', 'resolved_manually') THEN
       NULL;
-    ELSIF ctx.execution_status = 'all_complete' THEN
+    ELSIF v_total = v_done THEN
       -- From wherever the task is (error → pending → in_progress → complete).
       v_path := CASE v_state
         WHEN 'pending' THEN ARRAY['in_progress', 'complete']
@@ -101,14 +137,14 @@ BEGIN
       FOREACH v_next IN ARRAY v_path LOOP
         SELECT * INTO tk FROM tasker_transition_task(
           p_task_id, v_next, ARRAY(SELECT jsonb_array_elements_text(p_transitions -> ('task_' || v_next))),
-          jsonb_build_object('completed_steps', ctx.completed_steps, 'total_steps', ctx.total_steps)
+          jsonb_build_object('completed_steps', v_done, 'total_steps', v_total)
         );
         IF NOT tk.applied THEN
           RAISE EXCEPTION 'tasker_complete_step: task % refused % → %: %', p_task_id, tk.from_state, v_next, tk.refusal;
         END IF;
         v_task_transitions := v_task_transitions || jsonb_build_object(
           'from', tk.from_state, 'to', v_next, 'at', tk.transitioned_at,
-          'metadata', jsonb_build_object('completed_steps', ctx.completed_steps, 'total_steps', ctx.total_steps));
+          'metadata', jsonb_build_object('completed_steps', v_done, 'total_steps', v_total));
       END LOOP;
     ELSE
       v_reconcile := true;

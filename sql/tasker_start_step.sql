@@ -1,10 +1,12 @@
--- The step executor's claim in one statement for the common case: the step is pending, its
--- parents are done and its task may run steps. Then it moves the step to in_progress (guards and
--- locks as tasker_transition_steps), marks it in process, moves a pending task to in_progress, and
+-- The step executor's claim in one statement for the common case: the step is pending and has
+-- never run, its parents are done and its task may run steps. Then it moves the step to in_progress
+-- (through tasker_transition_steps), marks it in process, moves a pending task to in_progress, and
 -- reads the results of the step's completed ancestors; started = true. Otherwise it writes nothing
 -- and returns started = false (the executor then takes its general path: retries, abandoned
--- attempts, settled steps). No row when the task or step is missing. The TypeScript transition
--- table passes the states allowed to move into in_progress.
+-- attempts, settled steps). Row locks as tasker_claim_step: the task FOR KEY SHARE, then the step.
+-- It reads the few facts it needs directly rather than through get_step_readiness_status, whose
+-- per-call planning would cost more than the claim. No row when the task or step is missing. The
+-- TypeScript transition table passes the states allowed to move into in_progress.
 CREATE OR REPLACE FUNCTION tasker_start_step(
   p_task_id bigint,
   p_step_id bigint,
@@ -50,15 +52,44 @@ DECLARE
   v_task_at timestamptz;
   v_ancestors jsonb := '[]'::jsonb;
 BEGIN
-  SELECT * INTO c FROM tasker_claim_step(p_task_id, p_step_id);
+  PERFORM 1 FROM tasker_tasks t WHERE t.task_id = p_task_id FOR KEY SHARE;
+  PERFORM 1 FROM tasker_workflow_steps ws
+    WHERE ws.workflow_step_id = p_step_id AND ws.task_id = p_task_id FOR UPDATE;
   IF NOT FOUND THEN
     RETURN;
   END IF;
-  IF c.step_state <> 'pending' OR c.task_state NOT IN ('pending', 'in_progress') OR NOT c.dependencies_satisfied THEN
-    RETURN QUERY SELECT c.task_id, c.task_name, c.namespace, c.version, c.task_state, c.context, c.tags, c.step_id,
-           c.step_name, c.step_state, c.attempts, c.retry_limit, c.retryable, c.in_process, c.timeout_seconds,
-           c.inputs, c.next_retry_at, c.retry_eligible, c.retry_due, c.dependencies_satisfied, c.total_parents,
-           NULL::jsonb, false, NULL::timestamptz, NULL::timestamptz, NULL::jsonb;
+  SELECT t.task_id, nt.name::text AS task_name, tns.name::text AS namespace, nt.version::text AS version,
+         COALESCE(tt.to_state, 'pending')::text AS task_state, t.context, t.tags, t.trace_context,
+         ws.workflow_step_id AS step_id, ns.name::text AS step_name,
+         COALESCE(st.to_state, 'pending')::text AS step_state, ws.attempts, ws.retry_limit, ws.retryable,
+         ws.in_process, ws.processed, ws.timeout_seconds, ws.inputs, ws.backoff_request_seconds,
+         (SELECT count(*)::integer FROM tasker_workflow_step_edges e WHERE e.to_step_id = ws.workflow_step_id)
+           AS total_parents,
+         NOT EXISTS (
+           SELECT 1 FROM tasker_workflow_step_edges e
+           LEFT JOIN LATERAL (SELECT p.to_state FROM tasker_workflow_step_transitions p
+                               WHERE p.workflow_step_id = e.from_step_id AND p.most_recent LIMIT 1) parent ON true
+            WHERE e.to_step_id = ws.workflow_step_id
+              AND COALESCE(parent.to_state, 'pending') NOT IN ('complete', 'resolved_manually')
+         ) AS parents_done
+    INTO c
+    FROM tasker_workflow_steps ws
+    JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
+    JOIN tasker_tasks t ON t.task_id = ws.task_id
+    JOIN tasker_named_tasks nt ON nt.named_task_id = t.named_task_id
+    JOIN tasker_task_namespaces tns ON tns.task_namespace_id = nt.task_namespace_id
+    LEFT JOIN LATERAL (SELECT x.to_state FROM tasker_task_transitions x
+                        WHERE x.task_id = t.task_id AND x.most_recent LIMIT 1) tt ON true
+    LEFT JOIN LATERAL (SELECT x.to_state FROM tasker_workflow_step_transitions x
+                        WHERE x.workflow_step_id = ws.workflow_step_id AND x.most_recent LIMIT 1) st ON true
+   WHERE ws.workflow_step_id = p_step_id;
+
+  IF c.step_state <> 'pending' OR c.attempts > 0 OR c.processed OR c.backoff_request_seconds IS NOT NULL
+     OR c.retry_limit < 1 OR c.task_state NOT IN ('pending', 'in_progress') OR NOT c.parents_done THEN
+    RETURN QUERY SELECT c.task_id, c.task_name, c.namespace, c.version, c.task_state, c.context, c.tags,
+      c.step_id, c.step_name, c.step_state, c.attempts, c.retry_limit, c.retryable, c.in_process,
+      c.timeout_seconds, c.inputs, NULL::timestamptz, c.attempts < c.retry_limit, true, c.parents_done,
+      c.total_parents, c.trace_context, false, NULL::timestamptz, NULL::timestamptz, NULL::jsonb;
     RETURN;
   END IF;
 
@@ -67,10 +98,10 @@ BEGIN
     jsonb_build_object('attempt_number', c.attempts + 1, 'job_id', p_job_id)
   );
   IF NOT s.applied THEN
-    RETURN QUERY SELECT c.task_id, c.task_name, c.namespace, c.version, c.task_state, c.context, c.tags, c.step_id,
-           c.step_name, c.step_state, c.attempts, c.retry_limit, c.retryable, c.in_process, c.timeout_seconds,
-           c.inputs, c.next_retry_at, c.retry_eligible, c.retry_due, c.dependencies_satisfied, c.total_parents,
-           NULL::jsonb, false, NULL::timestamptz, NULL::timestamptz, NULL::jsonb;
+    RETURN QUERY SELECT c.task_id, c.task_name, c.namespace, c.version, c.task_state, c.context, c.tags,
+      c.step_id, c.step_name, c.step_state, c.attempts, c.retry_limit, c.retryable, c.in_process,
+      c.timeout_seconds, c.inputs, NULL::timestamptz, c.attempts < c.retry_limit, true, c.parents_done,
+      c.total_parents, c.trace_context, false, NULL::timestamptz, NULL::timestamptz, NULL::jsonb;
     RETURN;
   END IF;
   UPDATE tasker_workflow_steps ws
@@ -104,11 +135,9 @@ BEGIN
      );
   END IF;
 
-  RETURN QUERY
-  SELECT c.task_id, c.task_name, c.namespace, c.version, c.task_state, c.context, c.tags, c.step_id,
-         c.step_name, c.step_state, c.attempts, c.retry_limit, c.retryable, c.in_process, c.timeout_seconds,
-         c.inputs, c.next_retry_at, c.retry_eligible, c.retry_due, c.dependencies_satisfied, c.total_parents,
-         t.trace_context, true, s.transitioned_at, v_task_at, v_ancestors
-    FROM tasker_tasks t WHERE t.task_id = p_task_id;
+  RETURN QUERY SELECT c.task_id, c.task_name, c.namespace, c.version, c.task_state, c.context, c.tags,
+    c.step_id, c.step_name, c.step_state, c.attempts, c.retry_limit, c.retryable, true, c.timeout_seconds,
+    c.inputs, NULL::timestamptz, c.attempts < c.retry_limit, true, true, c.total_parents, c.trace_context,
+    true, s.transitioned_at, v_task_at, v_ancestors;
 END;
 $$;
