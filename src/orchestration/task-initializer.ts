@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { createTaskRows } from '../db/queries/tasks';
+import { createTasksRows, type NewTaskRows } from '../db/queries/tasks';
 import { withTransaction, type Transaction } from '../db/transaction';
 import { InvalidRequestError, TaskConflictError, type ValidationDetail } from '../errors';
 import type { EventBus } from '../events/event-bus';
@@ -10,9 +10,10 @@ import type { TaskRegistry } from '../registry/task-registry';
 import type { StepTemplate, TaskDefinition } from '../registry/types';
 import type { TransitionService } from '../state/transition-service';
 import { queueNameFor, type StepQueue } from '../queue/step-queue';
+import { CoalescingBatcher } from './coalescing-batcher';
 import type { TaskReconciler } from './task-reconciler';
 import type { ContextValidator } from './context-validator';
-import type { DefinitionStore } from './definition-store';
+import type { DefinitionStore, PersistedDefinition } from './definition-store';
 import { computeIdentity } from './identity';
 import { appendPointer } from './json-pointer';
 import { normalizeTaskRequest, type NormalizedTaskRequest } from './task-request';
@@ -32,6 +33,63 @@ export interface TaskInitializerDependencies {
 
 /** The metadata of a step skipped through `bypassSteps`. */
 const BYPASS_METADATA = { resolved_by: 'bypass_steps' };
+const MAX_BATCH = 64;
+const MAX_CONCURRENT_BATCHES = 2;
+
+/** A validated request, ready to be written. */
+interface PreparedCreation {
+  request: NormalizedTaskRequest;
+  definition: TaskDefinition;
+  bypassed: StepTemplate[];
+  /** Steps that get a job at once: not bypassed, and every parent bypassed. */
+  ready: StepTemplate[];
+  identityHash: string;
+  persisted: PersistedDefinition;
+  traceContext: TraceCarrier | null;
+}
+
+type CreationResult = { ok: true; task: Task } | { ok: false; error: unknown };
+
+function createdMetadata(definition: TaskDefinition): Record<string, unknown> {
+  return { step_count: definition.stepTemplates.length };
+}
+
+/** What `tasker_create_task` writes for one creation. */
+function taskRowsInput(creation: PreparedCreation): NewTaskRows {
+  const { request, definition, persisted } = creation;
+  const templates = definition.stepTemplates;
+  const ready = new Set(creation.ready);
+  const position = new Map(templates.map((template, index) => [template.name, index]));
+  return {
+    task: {
+      namedTaskId: persisted.namedTaskId,
+      requestedAt: request.requestedAt,
+      initiator: request.initiator,
+      sourceSystem: request.sourceSystem,
+      reason: request.reason,
+      bypassSteps: request.bypassSteps,
+      tags: request.tags,
+      context: request.context,
+      identityHash: creation.identityHash,
+      traceContext: creation.traceContext,
+    },
+    steps: templates.map((template, index) => ({
+      namedStepId: persisted.namedStepIds[index],
+      retryable: template.defaultRetryable,
+      retryLimit: template.defaultRetryLimit,
+      skippable: template.skippable,
+      timeoutSeconds: template.timeoutSeconds,
+      inProcess: ready.has(template),
+    })),
+    edges: templates.flatMap((template) =>
+      template.dependsOn.map((parent) => ({
+        from: position.get(parent) as number,
+        to: position.get(template.name) as number,
+      })),
+    ),
+    createdMetadata: createdMetadata(definition),
+  };
+}
 
 /**
  * Creates tasks: validates the request and its context (nothing is written when either is invalid),
@@ -39,6 +97,11 @@ const BYPASS_METADATA = { resolved_by: 'bypass_steps' };
  * steps in one transaction.
  */
 export class TaskInitializer {
+  private readonly creations = new CoalescingBatcher<PreparedCreation, CreationResult>(
+    (creations) => this.createBatch(creations),
+    { maxBatchSize: MAX_BATCH, maxConcurrentBatches: MAX_CONCURRENT_BATCHES },
+  );
+
   constructor(private readonly deps: TaskInitializerDependencies) {}
 
   /** `traceContext`: the W3C context of the span creating the task, stored so its steps continue that trace. */
@@ -57,104 +120,126 @@ export class TaskInitializer {
     });
     const persisted = await this.deps.definitions.ensure(definition);
     await this.deps.queue.ensureQueue(definition.namespaceName);
+    const created = await this.creations.submit({
+      request,
+      definition,
+      bypassed,
+      ready: initiallyReady(definition.stepTemplates, bypassed),
+      identityHash,
+      persisted,
+      traceContext,
+    });
+    if (!created.ok) throw created.error;
+    return created.task;
+  }
 
-    return withTransaction(
-      this.deps.pool,
-      async (tx) => {
-        const templates = definition.stepTemplates;
-        const ready = new Set(initiallyReady(templates, bypassed));
-        const position = new Map(templates.map((template, index) => [template.name, index]));
-        const createdMetadata = { step_count: templates.length };
-        const inserted = await createTaskRows(
-          tx,
-          {
-            namedTaskId: persisted.namedTaskId,
-            requestedAt: request.requestedAt,
-            initiator: request.initiator,
-            sourceSystem: request.sourceSystem,
-            reason: request.reason,
-            bypassSteps: request.bypassSteps,
-            tags: request.tags,
-            context: request.context,
-            identityHash,
-            traceContext,
-          },
-          templates.map((template, index) => ({
-            namedStepId: persisted.namedStepIds[index],
-            retryable: template.defaultRetryable,
-            retryLimit: template.defaultRetryLimit,
-            skippable: template.skippable,
-            timeoutSeconds: template.timeoutSeconds,
-            inProcess: ready.has(template),
-          })),
-          templates.flatMap((template) =>
-            template.dependsOn.map((parent) => ({
-              from: position.get(parent) as number,
-              to: position.get(template.name) as number,
-            })),
-          ),
-          createdMetadata,
-        );
-        if (!inserted) throw new TaskConflictError(identityHash);
-        const { taskId, stepIds } = inserted;
-        const stepIdByName = new Map(templates.map((template, index) => [template.name, stepIds[index]]));
-        this.deps.transitions.announceTask(
-          (publish) => tx.afterCommit(publish),
-          {
-            taskId,
-            name: definition.name,
-            namespace: definition.namespaceName,
-            version: definition.version,
-            fromState: null,
-            toState: 'pending',
-            at: inserted.transitionedAt,
-          },
-          createdMetadata,
-        );
-        await this.deps.transitions.transitionSteps(
-          tx,
-          bypassed.map((template) => stepIdByName.get(template.name) as number),
-          'resolved_manually',
-          BYPASS_METADATA,
-        );
-        const created = buildCreatedTask(
-          definition,
-          request,
-          identityHash,
-          inserted,
-          stepIds,
-          persisted.namedStepIds,
-          bypassed,
-        );
-        if (ready.size === 0) {
-          // Every step was bypassed: let the reconciler complete the task.
-          const reconciled = await this.deps.reconciler.reconcile(tx, taskId, definition.namespaceName);
-          return {
-            ...created,
-            status: reconciled?.status ?? created.status,
+  private async createBatch(creations: PreparedCreation[]): Promise<CreationResult[]> {
+    try {
+      return await this.transaction((tx) => this.write(tx, creations));
+    } catch (error) {
+      if (creations.length === 1) return [{ ok: false, error }];
+    }
+    // One creation may be at fault: write each on its own so the others land.
+    const results: CreationResult[] = [];
+    for (const creation of creations) {
+      try {
+        results.push(...(await this.transaction((tx) => this.write(tx, [creation]))));
+      } catch (error) {
+        results.push({ ok: false, error });
+      }
+    }
+    return results;
+  }
+
+  private transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return withTransaction(this.deps.pool, work, this.deps.onAfterCommitError);
+  }
+
+  /**
+   * The tasks, their steps, edges and first transitions (one statement for all), bypassed steps,
+   * and the jobs of their root steps (one insert per namespace), in the caller's transaction. A
+   * creation whose identity exists already yields a TaskConflictError and writes nothing.
+   */
+  private async write(tx: Transaction, creations: readonly PreparedCreation[]): Promise<CreationResult[]> {
+    const rows = await createTasksRows(tx, creations.map(taskRowsInput));
+    const afterCommit = (publish: () => void) => tx.afterCommit(publish);
+    const results: CreationResult[] = [];
+    const jobs = new Map<string, Array<{ creation: PreparedCreation; taskId: number; stepIds: number[] }>>();
+    for (const [index, creation] of creations.entries()) {
+      const inserted = rows.get(index);
+      if (!inserted) {
+        results.push({ ok: false, error: new TaskConflictError(creation.identityHash) });
+        continue;
+      }
+      const { definition, bypassed } = creation;
+      const { taskId, stepIds } = inserted;
+      const templates = definition.stepTemplates;
+      const stepIdByName = new Map(templates.map((template, i) => [template.name, stepIds[i]]));
+      this.deps.transitions.announceTask(
+        afterCommit,
+        {
+          taskId,
+          name: definition.name,
+          namespace: definition.namespaceName,
+          version: definition.version,
+          fromState: null,
+          toState: 'pending',
+          at: inserted.transitionedAt,
+        },
+        createdMetadata(definition),
+      );
+      await this.deps.transitions.transitionSteps(
+        tx,
+        bypassed.map((template) => stepIdByName.get(template.name) as number),
+        'resolved_manually',
+        BYPASS_METADATA,
+      );
+      const task = buildCreatedTask(
+        definition,
+        creation.request,
+        creation.identityHash,
+        inserted,
+        stepIds,
+        creation.persisted.namedStepIds,
+        bypassed,
+      );
+      if (creation.ready.length === 0) {
+        // Every step was bypassed: let the reconciler complete the task.
+        const reconciled = await this.deps.reconciler.reconcile(tx, taskId, definition.namespaceName);
+        results.push({
+          ok: true,
+          task: {
+            ...task,
+            status: reconciled?.status ?? task.status,
             complete: reconciled?.status === 'complete',
-          };
-        }
-        const readyIds = templates.flatMap((template, index) =>
-          ready.has(template) ? [stepIds[index]] : [],
-        );
-        await this.deps.queue.enqueue(
-          tx,
-          definition.namespaceName,
-          readyIds.map((stepId) => ({ taskId, stepId })),
-        );
-        this.publishFirstJobs(tx, definition, taskId, readyIds);
-        const enqueued = new Set(readyIds);
-        return {
-          ...created,
-          steps: created.steps.map((step) => ({
-            ...step,
-            inProcess: enqueued.has(step.workflowStepId),
-          })),
-        };
-      },
-      this.deps.onAfterCommitError,
-    );
+          },
+        });
+        continue;
+      }
+      const readyIds = creation.ready.map((template) => stepIdByName.get(template.name) as number);
+      const namespaceJobs = jobs.get(definition.namespaceName) ?? [];
+      namespaceJobs.push({ creation, taskId, stepIds: readyIds });
+      jobs.set(definition.namespaceName, namespaceJobs);
+      const enqueued = new Set(readyIds);
+      results.push({
+        ok: true,
+        task: {
+          ...task,
+          steps: task.steps.map((step) => ({ ...step, inProcess: enqueued.has(step.workflowStepId) })),
+        },
+      });
+    }
+    for (const [namespace, entries] of jobs) {
+      await this.deps.queue.enqueue(
+        tx,
+        namespace,
+        entries.flatMap(({ taskId, stepIds }) => stepIds.map((stepId) => ({ taskId, stepId }))),
+      );
+      for (const { creation, taskId, stepIds } of entries) {
+        this.publishFirstJobs(tx, creation.definition, taskId, stepIds);
+      }
+    }
+    return results;
   }
 
   private publishFirstJobs(

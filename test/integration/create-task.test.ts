@@ -10,7 +10,7 @@ import type { TaskerEvent } from '../../src/events/event-bus';
 import type { StepHandlerMap } from '../../src/handlers/step-handler';
 import { defineTask } from '../../src/registry/define-task';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { testEngine } from '../support/engine';
+import { FAST_WORKER, testEngine } from '../support/engine';
 
 const noop = () => ({});
 const handlers: StepHandlerMap = { Noop: noop };
@@ -375,6 +375,49 @@ describe('identity strategies', () => {
       };
       expect((await engine.createTask(request)).identityHash).toBe('order-77-x');
       await expect(engine.createTask(request)).rejects.toBeInstanceOf(TaskConflictError);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('creations submitted together share a transaction; a duplicate among them conflicts alone', async () => {
+    const engine = testEngine(db, {
+      tasks: [diamond],
+      stepHandlers: handlers,
+      identityStrategy: (identity) => `batch-${String(identity.context.amount)}`,
+      worker: FAST_WORKER,
+    });
+    try {
+      // Submitted in one tick: one batch. Amount 3 appears twice.
+      const amounts = [1, 2, 3, 4, 3, 5];
+      const settled = await Promise.allSettled(
+        amounts.map((amount) =>
+          engine.createTask({ name: 'diamond', namespace: 'shapes', context: { ...validContext, amount } }),
+        ),
+      );
+      expect(settled.map((s) => s.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+      ]);
+      expect((settled[4] as PromiseRejectedResult).reason).toBeInstanceOf(TaskConflictError);
+      const created = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+      expect(new Set(created.map((task) => task.taskId)).size).toBe(5);
+      for (const task of created) {
+        const stored = await engine.getTask(task.taskId);
+        expect(stored?.identityHash).toBe(task.identityHash);
+        expect(task.steps.map((step) => [step.name, step.inProcess])).toEqual([
+          ['start', true],
+          ['left', false],
+          ['right', false],
+          ['join', false],
+        ]);
+        const settledTask = await engine.runUntilSettled(task.taskId);
+        expect(settledTask.status).toBe('complete');
+      }
     } finally {
       await engine.close();
     }
