@@ -18,7 +18,9 @@ describe('CoalescingBatcher', () => {
       { maxBatchSize: 10, maxConcurrentBatches: 1 },
     );
     expect(await batcher.submit(1)).toBe(10);
-    expect(await Promise.all([batcher.submit(2), batcher.submit(3), batcher.submit(4)])).toEqual([20, 30, 40]);
+    expect(await Promise.all([batcher.submit(2), batcher.submit(3), batcher.submit(4)])).toEqual([
+      20, 30, 40,
+    ]);
     expect(batches).toEqual([[1], [2, 3, 4]]);
   });
 
