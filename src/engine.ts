@@ -345,6 +345,7 @@ export class TaskerEngine {
   ): Promise<{ slowestTasks: SlowTask[]; slowestSteps: SlowStep[] }> {
     const { pool } = await this.started();
     const slowest = normalizeBottleneckFilter(filter);
+    await this.rollUpStepAttempts(pool);
     const [tasks, steps] = await Promise.all([slowestTasks(pool, slowest), slowestSteps(pool, slowest)]);
     return { slowestTasks: tasks, slowestSteps: steps };
   }

@@ -19,6 +19,7 @@ const SQL_FUNCTIONS = [
   'get_duration_percentiles_v02',
   'get_error_classes_v01',
   'get_slowest_steps_v01',
+  'get_slowest_steps_v02',
   'get_slowest_tasks_v01',
   'get_step_attempt_samples_v02',
   'get_step_attempts_v01',

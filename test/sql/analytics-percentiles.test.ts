@@ -367,6 +367,9 @@ describe('analytics: rolled-up step attempts (_v02) answer as the _v01 derivatio
       const r01 = await db.pool.query('SELECT * FROM get_bottleneck_report_v01($1, $2, $3, $4, $5)', reportArgs);
       const r02 = await db.pool.query('SELECT * FROM get_bottleneck_report_v02($1, $2, $3, $4, $5)', reportArgs);
       expect(r02.rows, `${label}: report ${JSON.stringify(args)}`).toEqual(r01.rows);
+      const s01 = await db.pool.query('SELECT * FROM get_slowest_steps_v01($1, $2, $3, $4, $5)', reportArgs);
+      const s02 = await db.pool.query('SELECT * FROM get_slowest_steps_v02($1, $2, $3, $4, $5)', reportArgs);
+      expect(s02.rows, `${label}: slowest steps ${JSON.stringify(args)}`).toEqual(s01.rows);
     }
   }
 

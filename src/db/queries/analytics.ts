@@ -43,7 +43,7 @@ export interface SlowTask {
   sourceSystem: string | null;
 }
 
-/** A row of `get_slowest_steps_v01`: last in_progress → complete, in seconds. */
+/** A row of `get_slowest_steps_v02`: last in_progress → complete, in seconds. */
 export interface SlowStep {
   workflowStepId: number;
   taskId: number;
@@ -96,7 +96,7 @@ export async function slowestSteps(db: Queryable, filter: SlowestFilter): Promis
             task_name AS "taskName", namespace_name AS namespace, version,
             duration_seconds AS "durationSeconds", attempts, created_at AS "createdAt",
             completed_at AS "completedAt", retryable, step_status AS status
-       FROM get_slowest_steps_v01($1, $2, $3, $4, $5)`,
+       FROM get_slowest_steps_v02($1, $2, $3, $4, $5)`,
     slowestArguments(filter),
   );
   return rows;
