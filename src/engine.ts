@@ -102,6 +102,7 @@ import { TaskControl } from './orchestration/task-control';
 import { TaskInitializer } from './orchestration/task-initializer';
 import { TaskReconciler } from './orchestration/task-reconciler';
 import { Signals } from './orchestration/signals';
+import { assertStorable } from './orchestration/storable-json';
 import type { TransitionEvent, TransitionListener } from './events/transition-event';
 import { queueNameFor, StepQueue } from './queue/step-queue';
 import { TaskRegistry } from './registry/task-registry';
@@ -261,6 +262,7 @@ export class TaskerEngine {
 
   /** Resolves a pending or failed step by hand (with optional results); its dependants can then run. */
   async resolveStep(taskId: number, stepId: number, results?: JsonValue): Promise<Task> {
+    assertStorable(results, 'step results', '/results');
     const { control } = await this.started();
     await control.resolveStep(taskId, stepId, results);
     return this.requireTask(taskId);

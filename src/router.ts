@@ -104,8 +104,9 @@ export function tasker(options: TaskerRouterOptions = {}): TaskerRouter {
   });
   router.use(OWN_PATHS, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
-    const { status, body } = toHttpError(error);
+    const { status, body, retryAfterSeconds } = toHttpError(error);
     if (status >= 500) engine.logger.error({ err: error }, 'Request failed');
+    if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
     res.status(status).json(body);
   });
 

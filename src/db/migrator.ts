@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Pool, PoolClient } from 'pg';
 import { Umzug, type UmzugStorage } from 'umzug';
+import { checkOut } from './transaction';
 
 /**
  * Where the package keeps `migrations/` and `sql/`: the repo root in development, the package root
@@ -97,7 +98,8 @@ async function withMigrationLock<T>(
   pool: Pool,
   work: (migrator: Umzug<PoolClient>) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool);
+  let failure: unknown;
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
@@ -108,8 +110,11 @@ async function withMigrationLock<T>(
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }
+  } catch (error) {
+    failure = error;
+    throw error;
   } finally {
-    client.release();
+    release(failure);
   }
 }
 

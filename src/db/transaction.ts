@@ -9,12 +9,53 @@ export interface Transaction extends Queryable {
 
 export type AfterCommitErrorHandler = (error: unknown) => void;
 
+/**
+ * A pooled client for a unit of work. pg-pool stops listening for a client's `error` events while it
+ * is checked out, so a connection that drops between two statements (a database restart, a network
+ * cut) would emit an unhandled `error` and crash the process; this keeps a listener on it, and a
+ * client that failed is released as broken so the pool discards it.
+ */
+export async function checkOut(
+  pool: pg.Pool,
+): Promise<{ client: pg.PoolClient; release: (error?: unknown) => void }> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken ??= error;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release: (error?: unknown) => {
+      client.off('error', onError);
+      const failure = broken ?? (isConnectionError(error) ? (error as Error) : undefined);
+      client.release(failure);
+    },
+  };
+}
+
+/**
+ * Errors that say the database could not be reached or dropped the connection (a restart, a
+ * network cut): the connection must not be reused, and the request may succeed if tried again.
+ */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    (typeof code === 'string' &&
+      (code.startsWith('08') ||
+        code.startsWith('57P') ||
+        ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code))) ||
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(error.message)
+  );
+}
+
 export async function withTransaction<T>(
   pool: pg.Pool,
   work: (tx: Transaction) => Promise<T>,
   onAfterCommitError: AfterCommitErrorHandler = () => undefined,
 ): Promise<T> {
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool);
   const callbacks: Array<() => void> = [];
   let result: T;
   try {
@@ -26,10 +67,10 @@ export async function withTransaction<T>(
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    client.release();
+    release(error);
     throw error;
   }
-  client.release();
+  release();
   for (const callback of callbacks) {
     try {
       callback();

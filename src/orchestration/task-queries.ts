@@ -4,6 +4,7 @@ import type { AnnotationMatch } from '../db/queries/annotations';
 import { TASK_SORT_COLUMNS, type TaskListFilter, type TaskSortColumn } from '../db/queries/task-reads';
 import type { JsonObject } from '../registry/types';
 import { isTaskState } from '../state/states';
+import { assertStorable } from './storable-json';
 
 export const DEFAULT_TASK_LIST_LIMIT = 20;
 export const MAX_TASK_LIST_LIMIT = 100;
@@ -148,5 +149,6 @@ export function validateStepChanges(changes: StepChanges): StepChanges {
     details.push({ path: '/inputs', message: 'must be a JSON object' });
   }
   if (details.length > 0) fail('Invalid step changes', details);
+  assertStorable(inputs, 'step changes', '/inputs');
   return { retryLimit, inputs };
 }

@@ -4,6 +4,7 @@ import { InvalidRequestError } from '../errors';
 import type { TaskRequest } from '../interfaces';
 import { DEFAULT_NAMESPACE, type JsonObject } from '../registry/types';
 import { validationDetails } from './ajv-details';
+import { assertStorable } from './storable-json';
 
 const shortText = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength });
 
@@ -65,6 +66,7 @@ export function normalizeTaskRequest(request: TaskRequest): NormalizedTaskReques
       details,
     );
   }
+  assertStorable(request.context, 'task request', '/context');
   return {
     name: request.name,
     namespace: request.namespace ?? DEFAULT_NAMESPACE,

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigurationError, DefinitionError } from '../errors';
+import { unstorableContent } from '../orchestration/storable-json';
 import { validateTaskDefinition } from './define-task';
 import { definitionErrorFor } from './definition-problem';
 import { applyEnvironmentOverrides } from './environment-overrides';
@@ -64,6 +65,12 @@ function parseYamlMapping(text: string, source: string): JsonObject {
     throw new DefinitionError(source, `invalid YAML at line ${line}, column ${col}: ${error.message}`);
   }
   const value = toPlainValue(document, source);
+  // An alias inside its own anchor (`&x {a: *x}`) makes a cycle; a cycle, or absurd nesting, would
+  // overflow the stack in everything that walks the definition.
+  const unstorable = unstorableContent(value);
+  if (unstorable) {
+    throw new DefinitionError(source, `invalid YAML: ${unstorable.path || '/'} ${unstorable.message}`);
+  }
   if (!isJsonObject(value)) {
     throw new DefinitionError(source, 'a YAML task definition must be a mapping of keys at the top level');
   }

@@ -1,4 +1,5 @@
 import { AuthenticationError, AuthorizationError } from '../auth/errors';
+import { isConnectionError } from '../db/transaction';
 import {
   ContextValidationError,
   IllegalTransitionError,
@@ -18,7 +19,12 @@ export interface ErrorBody {
 export interface HttpError {
   status: number;
   body: ErrorBody;
+  /** Seconds for a Retry-After header. */
+  retryAfterSeconds?: number;
 }
+
+/** How long a client should wait before retrying while the database is unreachable. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** An error raised by Express's body parser (or another http-errors style middleware). */
 interface ParserError {
@@ -79,6 +85,13 @@ export function toHttpError(error: unknown): HttpError {
       default:
         return { status: 500, body: { error: 'configuration_error', message: error.message } };
     }
+  }
+  if (isConnectionError(error)) {
+    return {
+      status: 503,
+      body: { error: 'database_unavailable', message: 'The database is unavailable; retry shortly' },
+      retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+    };
   }
   return (
     parserError(error) ?? { status: 500, body: { error: 'internal_error', message: 'Internal server error' } }

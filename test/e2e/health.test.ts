@@ -111,8 +111,8 @@ describe('GET /health/live and /health/ready', () => {
       const ready = await request(app).get('/tasker/health/ready').expect(503);
       expect(ready.body).toMatchObject({ ready: false, checks: { startup: { status: 'failed' } } });
       await request(app).get('/tasker/health/live').expect(200);
-      const tasks = await request(app).get('/tasker/tasks').expect(500);
-      expect(tasks.body).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+      const tasks = await request(app).get('/tasker/tasks').expect(503);
+      expect(tasks.body).toMatchObject({ error: 'database_unavailable', message: expect.any(String) });
     } finally {
       await router.close().catch(() => undefined);
     }

@@ -9,6 +9,7 @@ import {
 import type { TaskerEvent } from '../../src/events/event-bus';
 import type { StepHandlerMap } from '../../src/handlers/step-handler';
 import { defineTask } from '../../src/registry/define-task';
+import type { JsonObject } from '../../src/registry/types';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { FAST_WORKER, testEngine } from '../support/engine';
 
@@ -213,6 +214,18 @@ describe('engine.createTask', () => {
     expect(
       await Promise.all(['tasker_tasks', 'tasker_workflow_steps', 'tasker_task_transitions'].map(count)),
     ).toEqual(before);
+  });
+
+  it('refuses a context nested deeper than 100 levels (it could not be stored) before writing anything', async () => {
+    let context: JsonObject = { email: 'ada@example.com', amount: 1 };
+    for (let i = 0; i < 10_000; i++) context = { email: 'ada@example.com', amount: 1, nested: context };
+    const before = await count('tasker_tasks');
+    const error = (await engine
+      .createTask({ name: 'diamond', namespace: 'shapes', context })
+      .catch((e: unknown) => e)) as InvalidRequestError;
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error.message).toContain('nests deeper than 100 levels');
+    expect(await count('tasker_tasks')).toBe(before);
   });
 
   it('rejects a malformed request with per-field details', async () => {

@@ -105,6 +105,20 @@ step_templates:
     });
   });
 
+  it('rejects an alias inside its own anchor (a cycle) and absurd nesting as a DefinitionError', () => {
+    const cycle = definitionErrorFrom(() =>
+      parseTaskDefinitionYaml('name: &x {a: *x}\n', { env: {}, nodeEnv: 'test' }),
+    );
+    expect(cycle.message).toContain('nests deeper than 100 levels');
+    const deep = definitionErrorFrom(() =>
+      parseTaskDefinitionYaml(`name: x\nextra: ${'['.repeat(150)}${']'.repeat(150)}\n`, {
+        env: {},
+        nodeEnv: 'test',
+      }),
+    );
+    expect(deep.message).toContain('nests deeper than 100 levels');
+  });
+
   it("accepts the reference's Ruby-only keys and ignores them", () => {
     const definition = parseTaskDefinitionYaml(
       yamlWith('task_handler_class: ImportRecord\nmodule_namespace: Imports\nconcurrent: false\n'),
