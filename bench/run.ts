@@ -14,8 +14,11 @@ import { withTimeout } from './lib/timeout';
 import type { Figure, Scenario, ScenarioContext, Settings } from './lib/types';
 import { analytics100k } from './scenarios/analytics-100k';
 import { BASELINE_SCHEMA, baselineChain } from './scenarios/baseline-chain';
+import { apiLoad } from './scenarios/api-load';
 import { fanOut } from './scenarios/fan-out';
 import { linear4 } from './scenarios/linear-4';
+import { readinessSql } from './scenarios/readiness-sql';
+import { recovery } from './scenarios/recovery';
 import { stepLatency } from './scenarios/step-latency';
 import { singleStepThroughput } from './scenarios/throughput';
 import { POOL_SIZE, WORKER } from './lib/tasker';
@@ -27,6 +30,9 @@ const SCENARIOS: Scenario[] = [
   linear4,
   fanOut,
   analytics100k,
+  readinessSql,
+  apiLoad,
+  recovery,
 ];
 const CLEANUP_TIMEOUT_MS = 15_000;
 
@@ -46,6 +52,11 @@ const FULL: Settings = {
   throughputInFlight: 16,
   linearRuns: 200,
   fanOutChildren: 1_000,
+  readinessCalls: 50,
+  readinessHistoryTasks: 100_000,
+  apiLoadSeconds: 10,
+  apiConnections: 16,
+  recoveryRuns: 3,
 };
 
 const QUICK: Settings = {
@@ -59,6 +70,10 @@ const QUICK: Settings = {
   throughputTasks: 300,
   linearRuns: 30,
   fanOutChildren: 200,
+  readinessCalls: 10,
+  readinessHistoryTasks: 10_000,
+  apiLoadSeconds: 3,
+  recoveryRuns: 1,
 };
 
 interface Options {

@@ -25,6 +25,14 @@ export interface Settings {
   throughputInFlight: number;
   linearRuns: number;
   fanOutChildren: number;
+  /** readiness-sql: timed calls per function and task size, and finished tasks seeded as history. */
+  readinessCalls: number;
+  readinessHistoryTasks: number;
+  /** api-load: seconds of load per endpoint and concurrent connections. */
+  apiLoadSeconds: number;
+  apiConnections: number;
+  /** recovery: kill-and-recover rounds. */
+  recoveryRuns: number;
 }
 
 export interface ScenarioContext {
