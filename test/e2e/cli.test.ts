@@ -113,6 +113,8 @@ describe('tasker CLI without DATABASE_URL (embedded PostgreSQL)', () => {
     const output = collectOutput(server);
     try {
       const url = (await output.waitFor(/listening on (http:\/\/\S+)/))[1];
+      // The banner is written in several chunks: wait for its last line before reading it.
+      await output.waitFor(/Press Ctrl\+C to stop/);
       const printed = output.stdout();
       for (const line of ['/tasker/tasks', '/tasker/graphql', '/tasker/health/ready', '/tasker/metrics']) {
         expect(printed).toContain(`${url}${line}`);
