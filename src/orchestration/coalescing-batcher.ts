@@ -9,6 +9,11 @@ export interface CoalescingBatcherOptions {
   maxBatchSize: number;
   /** Most batches running at once. */
   maxConcurrentBatches: number;
+  /**
+   * When a batch of several items fails, run each of them as a batch of its own, so one bad item
+   * fails alone (otherwise every item of the batch is rejected with the batch's error).
+   */
+  retryAloneOnFailure?: boolean;
 }
 
 /**
@@ -59,16 +64,26 @@ export class CoalescingBatcher<I, R> {
 
   private async run(batch: Array<Waiting<I, R>>): Promise<void> {
     try {
-      const results = await this.runBatch(batch.map((waiting) => waiting.item));
-      if (results.length !== batch.length) {
-        throw new Error(`CoalescingBatcher: a batch of ${batch.length} returned ${results.length} results`);
+      try {
+        await this.settle(batch);
+      } catch (error) {
+        if (!this.options.retryAloneOnFailure || batch.length === 1) throw error;
+        for (const waiting of batch)
+          await this.settle([waiting]).catch((alone: unknown) => waiting.reject(alone));
       }
-      batch.forEach((waiting, index) => waiting.resolve(results[index]));
     } catch (error) {
       batch.forEach((waiting) => waiting.reject(error));
     } finally {
       this.running--;
       this.pump();
     }
+  }
+
+  private async settle(batch: Array<Waiting<I, R>>): Promise<void> {
+    const results = await this.runBatch(batch.map((waiting) => waiting.item));
+    if (results.length !== batch.length) {
+      throw new Error(`CoalescingBatcher: a batch of ${batch.length} returned ${results.length} results`);
+    }
+    batch.forEach((waiting, index) => waiting.resolve(results[index]));
   }
 }

@@ -36,8 +36,6 @@ export interface StepSuccessRecord {
   events: readonly CustomEvent[];
 }
 
-type Settled = { ok: true; recorded: boolean } | { ok: false; error: unknown };
-
 export interface SuccessRecorderDependencies {
   pool: pg.Pool;
   queue: StepQueue;
@@ -56,37 +54,16 @@ export interface SuccessRecorderDependencies {
  * rest.
  */
 export class SuccessRecorder {
-  private readonly batcher = new CoalescingBatcher<StepSuccessRecord, Settled>(
-    (records) => this.recordBatch(records),
-    { maxBatchSize: MAX_BATCH, maxConcurrentBatches: MAX_CONCURRENT_BATCHES },
+  private readonly batcher = new CoalescingBatcher<StepSuccessRecord, boolean>(
+    (records) => this.transaction((tx) => this.write(tx, records)),
+    { maxBatchSize: MAX_BATCH, maxConcurrentBatches: MAX_CONCURRENT_BATCHES, retryAloneOnFailure: true },
   );
 
   constructor(private readonly deps: SuccessRecorderDependencies) {}
 
   /** False when the job no longer belongs to this attempt (nothing is written then). */
-  async record(success: StepSuccessRecord): Promise<boolean> {
-    const settled = await this.batcher.submit(success);
-    if (!settled.ok) throw settled.error;
-    return settled.recorded;
-  }
-
-  private async recordBatch(records: StepSuccessRecord[]): Promise<Settled[]> {
-    try {
-      const recorded = await this.transaction((tx) => this.write(tx, records));
-      return recorded.map((value) => ({ ok: true, recorded: value }));
-    } catch (error) {
-      if (records.length === 1) return [{ ok: false, error }];
-    }
-    const settled: Settled[] = [];
-    for (const record of records) {
-      try {
-        const [recorded] = await this.transaction((tx) => this.write(tx, [record]));
-        settled.push({ ok: true, recorded });
-      } catch (error) {
-        settled.push({ ok: false, error });
-      }
-    }
-    return settled;
+  record(success: StepSuccessRecord): Promise<boolean> {
+    return this.batcher.submit(success);
   }
 
   private transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {

@@ -98,8 +98,8 @@ function taskRowsInput(creation: PreparedCreation): NewTaskRows {
  */
 export class TaskInitializer {
   private readonly creations = new CoalescingBatcher<PreparedCreation, CreationResult>(
-    (creations) => this.createBatch(creations),
-    { maxBatchSize: MAX_BATCH, maxConcurrentBatches: MAX_CONCURRENT_BATCHES },
+    (creations) => this.transaction((tx) => this.write(tx, creations)),
+    { maxBatchSize: MAX_BATCH, maxConcurrentBatches: MAX_CONCURRENT_BATCHES, retryAloneOnFailure: true },
   );
 
   constructor(private readonly deps: TaskInitializerDependencies) {}
@@ -131,24 +131,6 @@ export class TaskInitializer {
     });
     if (!created.ok) throw created.error;
     return created.task;
-  }
-
-  private async createBatch(creations: PreparedCreation[]): Promise<CreationResult[]> {
-    try {
-      return await this.transaction((tx) => this.write(tx, creations));
-    } catch (error) {
-      if (creations.length === 1) return [{ ok: false, error }];
-    }
-    // One creation may be at fault: write each on its own so the others land.
-    const results: CreationResult[] = [];
-    for (const creation of creations) {
-      try {
-        results.push(...(await this.transaction((tx) => this.write(tx, [creation]))));
-      } catch (error) {
-        results.push({ ok: false, error });
-      }
-    }
-    return results;
   }
 
   private transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {

@@ -89,4 +89,23 @@ describe('CoalescingBatcher', () => {
     });
     await expect(batcher.submit(1)).rejects.toThrow(/returned 0 results/);
   });
+
+  it('with retryAloneOnFailure, runs each item of a failed batch alone so only the bad one fails', async () => {
+    const batches: number[][] = [];
+    const batcher = new CoalescingBatcher<number, number>(
+      async (items) => {
+        batches.push(items);
+        if (items.includes(2)) throw new Error(`bad ${items.join(',')}`);
+        return items.map((item) => item * 10);
+      },
+      { maxBatchSize: 10, maxConcurrentBatches: 1, retryAloneOnFailure: true },
+    );
+    const settled = await Promise.allSettled([1, 2, 3].map((item) => batcher.submit(item)));
+    expect(settled).toEqual([
+      { status: 'fulfilled', value: 10 },
+      { status: 'rejected', reason: new Error('bad 2') },
+      { status: 'fulfilled', value: 30 },
+    ]);
+    expect(batches).toEqual([[1, 2, 3], [1], [2], [3]]);
+  });
 });
