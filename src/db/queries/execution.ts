@@ -47,6 +47,39 @@ export interface ExecutionStepRow {
 }
 
 /** Locks the task (shared) and the step, and reads what claiming the step needs (`tasker_claim_step`). */
+/** The ExecutionStepRow columns of a `tasker_claim_step` / `tasker_start_step` row aliased `alias`. */
+function claimColumns(alias: string): string {
+  return [
+    'task_id AS "taskId"',
+    'task_name AS "taskName"',
+    'namespace',
+    'version',
+    'task_state AS "taskState"',
+    'context',
+    'tags',
+    'step_id AS "stepId"',
+    'step_name AS "stepName"',
+    'step_state AS "stepState"',
+    'attempts',
+    'retry_limit AS "retryLimit"',
+    'retryable',
+    'in_process AS "inProcess"',
+    'timeout_seconds AS "timeoutSeconds"',
+    'inputs',
+    'next_retry_at AS "nextRetryAt"',
+    'retry_eligible AS "retryEligible"',
+    'retry_due AS "retryDue"',
+    'dependencies_satisfied AS "dependenciesSatisfied"',
+    'total_parents AS "totalParents"',
+  ]
+    .map((column) => `${alias}.${column}`)
+    .join(', ');
+}
+
+// Built once: these run for every step.
+const CLAIM_COLUMNS = claimColumns('c');
+const STARTED_COLUMNS = claimColumns('s');
+
 export async function claimStep(
   db: Queryable,
   taskId: number,
@@ -55,12 +88,7 @@ export async function claimStep(
   // The trace context is written once, with the task, so reading it beside the claim function (in
   // this statement's snapshot rather than after the claim's locks) sees the same value.
   const { rows } = await db.query<ExecutionStepRow>(
-    `SELECT c.task_id AS "taskId", c.task_name AS "taskName", c.namespace, c.version, c.task_state AS "taskState",
-            c.context, c.tags, c.step_id AS "stepId", c.step_name AS "stepName", c.step_state AS "stepState",
-            c.attempts, c.retry_limit AS "retryLimit", c.retryable, c.in_process AS "inProcess",
-            c.timeout_seconds AS "timeoutSeconds", c.inputs, c.next_retry_at AS "nextRetryAt",
-            c.retry_eligible AS "retryEligible", c.retry_due AS "retryDue",
-            c.dependencies_satisfied AS "dependenciesSatisfied", c.total_parents AS "totalParents",
+    `SELECT ${CLAIM_COLUMNS},
             t.trace_context AS "traceContext"
        FROM tasker_claim_step($1, $2) c
        JOIN tasker_tasks t ON t.task_id = c.task_id`,
@@ -329,12 +357,7 @@ export async function startSteps(
   taskAllowedFrom: readonly string[],
 ): Promise<StartedStepRow[]> {
   const { rows } = await db.query<StartedStepRow>(
-    `SELECT s.task_id AS "taskId", s.task_name AS "taskName", s.namespace, s.version, s.task_state AS "taskState",
-            s.context, s.tags, s.step_id AS "stepId", s.step_name AS "stepName", s.step_state AS "stepState",
-            s.attempts, s.retry_limit AS "retryLimit", s.retryable, s.in_process AS "inProcess",
-            s.timeout_seconds AS "timeoutSeconds", s.inputs, s.next_retry_at AS "nextRetryAt",
-            s.retry_eligible AS "retryEligible", s.retry_due AS "retryDue",
-            s.dependencies_satisfied AS "dependenciesSatisfied", s.total_parents AS "totalParents",
+    `SELECT ${STARTED_COLUMNS},
             s.trace_context AS "traceContext", s.started, s.step_transitioned_at AS "stepTransitionedAt",
             s.task_transitioned_at AS "taskTransitionedAt", s.ancestors
        FROM (SELECT c.task_id, c.step_id, c.job_id
