@@ -1,4 +1,5 @@
 -- The executor's fast paths read the few facts they need directly instead of calling the general
 -- readiness and execution-context functions (whose per-call planning dominated their cost).
+-- @include sql/tasker_append_transitions.sql
 -- @include sql/tasker_start_step.sql
 -- @include sql/tasker_complete_step.sql

@@ -37,6 +37,8 @@ AS $$
 #variable_conflict use_column
 DECLARE
   v_attempts integer;
+  v_retry_limit integer;
+  v_named_step_id bigint;
   s record;
   v_child_ids bigint[];
   v_settled integer;
@@ -51,23 +53,29 @@ DECLARE
   v_path text[];
   v_next text;
 BEGIN
+  -- The update takes the step's row lock, under which its transition is appended.
   UPDATE tasker_workflow_steps ws
      SET processed = true, processed_at = now(), in_process = false, attempts = ws.attempts + 1,
          last_attempted_at = now(), backoff_request_seconds = NULL, results = p_results, updated_at = now()
    WHERE ws.workflow_step_id = p_step_id
-  RETURNING ws.attempts INTO v_attempts;
+  RETURNING ws.attempts, ws.retry_limit, ws.named_step_id INTO v_attempts, v_retry_limit, v_named_step_id;
   IF NOT FOUND THEN
     RETURN;
   END IF;
 
-  SELECT * INTO s FROM tasker_transition_steps(
-    ARRAY[p_step_id], 'complete',
-    ARRAY(SELECT jsonb_array_elements_text(p_transitions -> 'step_complete')), false,
+  SELECT * INTO s FROM tasker_append_step_transition(
+    p_step_id, 'complete', ARRAY(SELECT jsonb_array_elements_text(p_transitions -> 'step_complete')),
     jsonb_build_object('attempt_number', v_attempts)
   );
   IF NOT s.applied THEN
-    RETURN QUERY SELECT v_attempts, s.retry_limit, s.step_name, s.from_state, false, s.refusal, NULL::timestamptz,
-      NULL::text, s.namespace, NULL::text, '{}'::bigint[], false, '[]'::jsonb;
+    RETURN QUERY SELECT v_attempts, v_retry_limit, ns.name::text, s.from_state, false,
+      CASE WHEN s.from_state = 'complete' THEN 'already in state ''complete'''
+           ELSE format('''%s'' → ''complete'' is not an allowed transition', s.from_state) END,
+      NULL::timestamptz, NULL::text, tns.name::text, NULL::text, '{}'::bigint[], false, '[]'::jsonb
+      FROM tasker_named_steps ns, tasker_tasks t
+      JOIN tasker_named_tasks nt ON nt.named_task_id = t.named_task_id
+      JOIN tasker_task_namespaces tns ON tns.task_namespace_id = nt.task_namespace_id
+     WHERE ns.named_step_id = v_named_step_id AND t.task_id = p_task_id;
     RETURN;
   END IF;
 
@@ -135,12 +143,13 @@ BEGIN
         WHEN 'in_progress' THEN ARRAY['complete']
         ELSE ARRAY['pending', 'in_progress', 'complete'] END;
       FOREACH v_next IN ARRAY v_path LOOP
-        SELECT * INTO tk FROM tasker_transition_task(
+        -- Every step was counted done under the task's lock just above.
+        SELECT * INTO tk FROM tasker_append_task_transition(
           p_task_id, v_next, ARRAY(SELECT jsonb_array_elements_text(p_transitions -> ('task_' || v_next))),
           jsonb_build_object('completed_steps', v_done, 'total_steps', v_total)
         );
         IF NOT tk.applied THEN
-          RAISE EXCEPTION 'tasker_complete_step: task % refused % → %: %', p_task_id, tk.from_state, v_next, tk.refusal;
+          RAISE EXCEPTION 'tasker_complete_step: task % refused % → %', p_task_id, tk.from_state, v_next;
         END IF;
         v_task_transitions := v_task_transitions || jsonb_build_object(
           'from', tk.from_state, 'to', v_next, 'at', tk.transitioned_at,
@@ -152,9 +161,11 @@ BEGIN
   END IF;
 
   RETURN QUERY
-  SELECT v_attempts, s.retry_limit, s.step_name, s.from_state, true, NULL::text, s.transitioned_at,
-         nt.name::text, s.namespace, nt.version::text, v_ready, v_reconcile, v_task_transitions
-    FROM tasker_tasks t JOIN tasker_named_tasks nt ON nt.named_task_id = t.named_task_id
-   WHERE t.task_id = p_task_id;
+  SELECT v_attempts, v_retry_limit, ns.name::text, s.from_state, true, NULL::text, s.transitioned_at,
+         nt.name::text, tns.name::text, nt.version::text, v_ready, v_reconcile, v_task_transitions
+    FROM tasker_named_steps ns, tasker_tasks t
+    JOIN tasker_named_tasks nt ON nt.named_task_id = t.named_task_id
+    JOIN tasker_task_namespaces tns ON tns.task_namespace_id = nt.task_namespace_id
+   WHERE ns.named_step_id = v_named_step_id AND t.task_id = p_task_id;
 END;
 $$;

@@ -1,6 +1,6 @@
 -- The step executor's claim in one statement for the common case: the step is pending and has
 -- never run, its parents are done and its task may run steps. Then it moves the step to in_progress
--- (through tasker_transition_steps), marks it in process, moves a pending task to in_progress, and
+-- (through tasker_append_step_transition), marks it in process, moves a pending task to in_progress, and
 -- reads the results of the step's completed ancestors; started = true. Otherwise it writes nothing
 -- and returns started = false (the executor then takes its general path: retries, abandoned
 -- attempts, settled steps). Row locks as tasker_claim_step: the task FOR KEY SHARE, then the step.
@@ -93,8 +93,9 @@ BEGIN
     RETURN;
   END IF;
 
-  SELECT * INTO s FROM tasker_transition_steps(
-    ARRAY[p_step_id], 'in_progress', p_step_allowed_from, true,
+  -- The step's state and its parents were read under the step's lock just above.
+  SELECT * INTO s FROM tasker_append_step_transition(
+    p_step_id, 'in_progress', p_step_allowed_from,
     jsonb_build_object('attempt_number', c.attempts + 1, 'job_id', p_job_id)
   );
   IF NOT s.applied THEN
@@ -111,7 +112,7 @@ BEGIN
   IF c.task_state = 'pending' THEN
     -- Claims of a task's first steps run side by side: one of them starts the task, the others find
     -- it started (refused, nothing written).
-    SELECT * INTO tk FROM tasker_transition_task(p_task_id, 'in_progress', p_task_allowed_from, '{}'::jsonb);
+    SELECT * INTO tk FROM tasker_append_task_transition(p_task_id, 'in_progress', p_task_allowed_from, '{}'::jsonb);
     IF tk.applied THEN
       v_task_at := tk.transitioned_at;
     END IF;

@@ -29,6 +29,8 @@ const SQL_FUNCTIONS = [
   'get_system_health_counts_v01',
   'get_task_execution_context',
   'get_task_execution_contexts_batch',
+  'tasker_append_step_transition',
+  'tasker_append_task_transition',
   'tasker_claim_step',
   'tasker_complete_step',
   'tasker_create_task',

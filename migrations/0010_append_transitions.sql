@@ -1,0 +1,6 @@
+-- The fast paths append their transitions through two lean helpers instead of the general
+-- tasker_transition_steps / tasker_transition_task, whose name lookups and per-call planning cost
+-- more than the rest of a claim or a success record.
+-- @include sql/tasker_append_transitions.sql
+-- @include sql/tasker_start_step.sql
+-- @include sql/tasker_complete_step.sql
