@@ -96,12 +96,15 @@ BEGIN
       FROM (
         SELECT ws.workflow_step_id, COALESCE(cur.to_state, 'pending') AS state, ws.attempts, ws.processed,
                ws.in_process, ws.retry_limit, ws.backoff_request_seconds,
+               -- Newest parents first: steps run roughly in id order, so an unfinished parent of a
+               -- wide join is found at once instead of after every finished one (n² over the join).
                NOT EXISTS (
-                 SELECT 1 FROM tasker_workflow_step_edges pe
+                 SELECT 1 FROM (SELECT pe.from_step_id FROM tasker_workflow_step_edges pe
+                                 WHERE pe.to_step_id = ws.workflow_step_id
+                                 ORDER BY pe.from_step_id DESC) pe
                  LEFT JOIN LATERAL (SELECT p.to_state FROM tasker_workflow_step_transitions p
                                      WHERE p.workflow_step_id = pe.from_step_id AND p.most_recent LIMIT 1) parent ON true
-                  WHERE pe.to_step_id = ws.workflow_step_id
-                    AND COALESCE(parent.to_state, 'pending') NOT IN ('complete', 'resolved_manually')
+                  WHERE COALESCE(parent.to_state, 'pending') NOT IN ('complete', 'resolved_manually')
                ) AS parents_done
           FROM tasker_workflow_steps ws
           LEFT JOIN LATERAL (SELECT x.to_state FROM tasker_workflow_step_transitions x
