@@ -31,6 +31,9 @@ RETURNS TABLE (
 LANGUAGE plpgsql STABLE
 -- Plan for the actual ids: a generic plan cannot see how small one task is and scans whole tables.
 SET plan_cache_mode = force_custom_plan
+-- Row estimates for many tasks' steps can cross jit_above_cost; compiling then costs far more (≈250 ms)
+-- than the whole query, and the estimates grow with history while the work does not.
+SET jit = off
 AS $$
 #variable_conflict use_column
 BEGIN

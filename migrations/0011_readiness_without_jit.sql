@@ -1,0 +1,4 @@
+-- The readiness and execution-context batch functions run without JIT: with a large history their
+-- row estimates crossed jit_above_cost and compiling took longer than the query.
+-- @include sql/get_step_readiness_status_batch.sql
+-- @include sql/get_task_execution_contexts_batch.sql
