@@ -30,8 +30,21 @@ export interface PoolOptions {
   applicationName?: string;
 }
 
+/**
+ * Tasker's statements are short; JIT compilation pays off for none of them and cost up to
+ * 250 ms once a large history pushed a plan's estimates over jit_above_cost.
+ */
+const SESSION_OPTIONS = '-c jit=off';
+
 export function createPool({ connectionString, max = 10, applicationName = 'tasker' }: PoolOptions): pg.Pool {
-  return new pg.Pool({ connectionString, max, application_name: applicationName, types: taskerTypes });
+  return new pg.Pool({
+    connectionString,
+    max,
+    application_name: applicationName,
+    types: taskerTypes,
+    // A connection string with its own `options` keeps them (they would be replaced, not merged).
+    options: /[?&]options=/.test(connectionString) ? undefined : SESSION_OPTIONS,
+  });
 }
 
 /** Anything that can run a parameterised query: a pool, or a transaction's connection. */
