@@ -129,6 +129,7 @@ interface Runtime {
 type ResolvedWorkerOptions = NamespaceWorkerOptions & {
   namespaces: string[] | undefined;
   recoveryCheckSeconds: number;
+  eagerDispatch: boolean;
 };
 
 function resolveWorkerOptions(worker: false | WorkerOptions | undefined): ResolvedWorkerOptions | false {
@@ -140,6 +141,7 @@ function resolveWorkerOptions(worker: false | WorkerOptions | undefined): Resolv
     heartbeatSeconds: Math.max(10, worker?.heartbeatSeconds ?? 30),
     recoveryCheckSeconds: Math.max(1, worker?.recoveryCheckSeconds ?? 10),
     namespaces: worker?.namespaces,
+    eagerDispatch: worker?.eagerDispatch ?? true,
   };
 }
 
@@ -687,6 +689,7 @@ export class TaskerEngine {
         backoff: this.backoff,
         bus: this.bus,
         running: this.running,
+        eagerDispatch: workers !== false && workers.eagerDispatch,
         observers: this.attemptObservers,
         logger: this.logger,
         onAfterCommitError,
@@ -708,7 +711,7 @@ export class TaskerEngine {
     const worker = new NamespaceWorker(
       namespace,
       runtime.queue,
-      (job) => runtime.executor.execute(namespace, job),
+      (job, slot) => runtime.executor.execute(namespace, job, slot),
       options,
       this.logger,
     );

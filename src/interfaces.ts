@@ -112,6 +112,12 @@ export interface WorkerOptions {
   heartbeatSeconds?: number;
   /** How often (seconds) to look for steps abandoned by dead workers; default 10. */
   recoveryCheckSeconds?: number;
+  /**
+   * Eager dispatch: when a step's success makes steps of its task ready, this process claims the
+   * first of them in the same transaction and runs it next in the same slot (one commit per hop
+   * instead of an enqueue, a fetch and a claim); the others are queued for any worker. Default true.
+   */
+  eagerDispatch?: boolean;
 }
 
 export interface BackoffSettings {

@@ -14,6 +14,14 @@ export interface NamespaceWorkerOptions {
 
 const FETCH_ERROR_DELAY_MS = 1_000;
 
+/** The concurrency slot a step job runs in. */
+export interface StepSlot {
+  /** False once the worker is stopping: the slot must not take on more work. */
+  accepting(): boolean;
+  /** The slot goes on with `next`, a job this process claimed itself; heartbeats follow it. */
+  handOff(previous: StepJob, next: StepJob): void;
+}
+
 /**
  * Claims step jobs of one namespace and hands them to `run`, keeping at most `concurrency` in
  * flight. It sleeps between empty fetches but wakes at once when told jobs were enqueued, and it
@@ -32,7 +40,7 @@ export class NamespaceWorker {
   constructor(
     readonly namespace: string,
     private readonly queue: StepQueue,
-    private readonly run: (job: StepJob) => Promise<void>,
+    private readonly run: (job: StepJob, slot: StepSlot) => Promise<void>,
     private readonly options: NamespaceWorkerOptions,
     private readonly logger: Logger,
   ) {}
@@ -101,13 +109,22 @@ export class NamespaceWorker {
   }
 
   private dispatch(job: StepJob): void {
+    let current = job;
     this.inFlight.set(job.id, { id: job.id, retryCount: job.retryCount });
-    this.run(job)
+    const slot: StepSlot = {
+      accepting: () => this.running,
+      handOff: (previous, next) => {
+        this.inFlight.delete(previous.id);
+        this.inFlight.set(next.id, { id: next.id, retryCount: next.retryCount });
+        current = next;
+      },
+    };
+    this.run(job, slot)
       .catch((error: unknown) =>
-        this.logger.error({ err: error, jobId: job.id }, 'A step job failed unexpectedly'),
+        this.logger.error({ err: error, jobId: current.id }, 'A step job failed unexpectedly'),
       )
       .finally(() => {
-        this.inFlight.delete(job.id);
+        this.inFlight.delete(current.id);
         this.slotWaiter?.();
         this.slotWaiter = undefined;
         if (this.inFlight.size === 0) this.drained.splice(0).forEach((resolve) => resolve());

@@ -26,7 +26,8 @@ import type { StepAttempt, StepAttemptObserver } from './attempt-observer';
 import type { RunningSteps } from './running-steps';
 import type { ClaimedStep } from './claimed-step';
 import { StepStarter } from './step-starter';
-import { SuccessRecorder } from './success-recorder';
+import { SuccessRecorder, type HandedOffStep } from './success-recorder';
+import type { StepSlot } from './namespace-worker';
 import type { TaskReconciler } from './task-reconciler';
 
 type Outcome = ({ ok: true; results: JsonValue | null } | { ok: false; failure: StepFailure }) & {
@@ -44,6 +45,8 @@ export interface StepExecutorDependencies {
   backoff: BackoffOptions;
   bus: EventBus;
   running: RunningSteps;
+  /** Whether a success that makes steps ready runs the first of them next in its slot. */
+  eagerDispatch: boolean;
   /** Metrics, tracing: told about every attempt this process runs. */
   observers: readonly StepAttemptObserver[];
   logger: Logger;
@@ -68,27 +71,51 @@ export class StepExecutor {
     this.successes = new SuccessRecorder(deps);
   }
 
-  async execute(namespace: string, job: StepJob): Promise<void> {
-    const claimedAt = new Date();
-    const claimed =
+  /**
+   * Claims and runs the job, then each step a success hands back to the same slot (eager dispatch)
+   * until a step hands nothing back.
+   */
+  async execute(namespace: string, job: StepJob, slot?: StepSlot): Promise<void> {
+    let claimedAt = new Date();
+    let current = job;
+    let claimed: ClaimedStep | null =
       (await this.starter.start(job)) ?? (await this.transaction((tx) => this.claim(tx, namespace, job)));
-    if (!claimed) return;
+    while (claimed) {
+      const next = await this.runAttempt(namespace, current, claimed, claimedAt, slot);
+      if (!next) return;
+      slot?.handOff(current, next.job);
+      [current, claimed, claimedAt] = [next.job, next.claimed, new Date()];
+    }
+  }
+
+  /** Runs one claimed attempt and records its outcome; returns the step handed to this slot, if any. */
+  private async runAttempt(
+    namespace: string,
+    job: StepJob,
+    claimed: ClaimedStep,
+    claimedAt: Date,
+    slot: StepSlot | undefined,
+  ): Promise<HandedOffStep | undefined> {
     const attempt = this.attemptInfo(job, claimed, claimedAt);
     this.notify((observer) => observer.started?.(attempt));
     const outcome = await this.observedRun(attempt, () => this.runHandler(namespace, claimed));
     let recorded: boolean;
+    let next: HandedOffStep | undefined;
     try {
-      recorded = outcome.ok
-        ? await this.successes.record({
-            namespace,
-            job,
-            claimed,
-            results: outcome.results,
-            events: outcome.events,
-          })
-        : await this.transaction((tx) =>
-            this.recordFailureOutcome(tx, namespace, job, claimed, outcome.failure, outcome.events),
-          );
+      if (outcome.ok) {
+        ({ recorded, next } = await this.successes.record({
+          namespace,
+          job,
+          claimed,
+          results: outcome.results,
+          events: outcome.events,
+          continueInSlot: this.deps.eagerDispatch && slot !== undefined && slot.accepting(),
+        }));
+      } else {
+        recorded = await this.transaction((tx) =>
+          this.recordFailureOutcome(tx, namespace, job, claimed, outcome.failure, outcome.events),
+        );
+      }
     } finally {
       // Even when recording fails: observers pair every `started` with a `finished` (in-flight gauges).
       this.notify((observer) =>
@@ -106,11 +133,12 @@ export class StepExecutor {
         'Discarded the outcome of a step attempt whose job was cancelled or handed to another worker',
       );
     }
+    return next;
   }
 
   private attemptInfo(job: StepJob, claimed: ClaimedStep, claimedAt: Date): StepAttempt {
     const { row } = claimed;
-    const due = (job as { startAfter?: unknown }).startAfter;
+    const due = job.startAfter;
     return {
       taskId: row.taskId,
       stepId: row.stepId,

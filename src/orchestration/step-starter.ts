@@ -3,12 +3,17 @@ import { startSteps, type StartedStepRow } from '../db/queries/execution';
 import type { Logger } from '../interfaces';
 import type { StepJob } from '../queue/step-queue';
 import type { JsonValue } from '../registry/types';
-import { allowedIntoStep, allowedIntoTask, type TransitionService } from '../state/transition-service';
+import {
+  allowedIntoStep,
+  allowedIntoTask,
+  type AfterCommit,
+  type TransitionService,
+} from '../state/transition-service';
 import type { ClaimedStep } from './claimed-step';
 import { CoalescingBatcher } from './coalescing-batcher';
 
-const START_STEP_FROM = allowedIntoStep('in_progress');
-const START_TASK_FROM = allowedIntoTask('in_progress');
+export const START_STEP_FROM = allowedIntoStep('in_progress');
+export const START_TASK_FROM = allowedIntoTask('in_progress');
 const MAX_BATCH = 64;
 const MAX_CONCURRENT_BATCHES = 2;
 
@@ -58,50 +63,60 @@ export class StepStarter {
     const byStep = new Map(rows.map((row) => [row.stepId, row]));
     return jobs.map((job, index) => {
       const row = counts.get(claims[index].stepId) === 1 ? byStep.get(claims[index].stepId) : undefined;
-      return row?.started ? this.started(job, row) : undefined;
+      // The claim committed with its statement: its transitions are announced at once.
+      return row?.started
+        ? claimedFromStart(this.deps.transitions, (publish) => publish(), job, row)
+        : undefined;
     });
   }
+}
 
-  /** The claim committed with its statement: its transitions are announced at once. */
-  private started(job: StepJob, row: StartedStepRow): ClaimedStep {
-    const attempt = row.attempts + 1;
-    const identity = {
-      taskId: row.taskId,
-      name: row.taskName,
-      namespace: row.namespace,
-      version: row.version,
-    };
-    const committed = (publish: () => void) => publish();
-    this.deps.transitions.announceSteps(
-      committed,
-      [
-        {
-          ...identity,
-          stepId: row.stepId,
-          taskName: row.taskName,
-          stepName: row.stepName,
-          attempts: row.attempts,
-          retryLimit: row.retryLimit,
-          fromState: row.stepState,
-          applied: true,
-          refusal: null,
-          transitionedAt: row.stepTransitionedAt,
-        },
-      ],
-      'in_progress',
-      { attempt_number: attempt, job_id: job.id },
+/**
+ * The executor's view of a step `tasker_start_step` started for `job`; its transitions (the step's
+ * and, for a task's first step, the task's) are announced through `afterCommit`.
+ */
+export function claimedFromStart(
+  transitions: TransitionService,
+  afterCommit: AfterCommit,
+  job: StepJob,
+  row: StartedStepRow,
+): ClaimedStep {
+  const attempt = row.attempts + 1;
+  const identity = {
+    taskId: row.taskId,
+    name: row.taskName,
+    namespace: row.namespace,
+    version: row.version,
+  };
+  transitions.announceSteps(
+    afterCommit,
+    [
+      {
+        ...identity,
+        stepId: row.stepId,
+        taskName: row.taskName,
+        stepName: row.stepName,
+        attempts: row.attempts,
+        retryLimit: row.retryLimit,
+        fromState: row.stepState,
+        applied: true,
+        refusal: null,
+        transitionedAt: row.stepTransitionedAt,
+      },
+    ],
+    'in_progress',
+    { attempt_number: attempt, job_id: job.id },
+  );
+  if (row.taskTransitionedAt) {
+    transitions.announceTask(
+      afterCommit,
+      { ...identity, fromState: 'pending', toState: 'in_progress', at: row.taskTransitionedAt },
+      {},
     );
-    if (row.taskTransitionedAt) {
-      this.deps.transitions.announceTask(
-        committed,
-        { ...identity, fromState: 'pending', toState: 'in_progress', at: row.taskTransitionedAt },
-        {},
-      );
-    }
-    return {
-      row,
-      attempt,
-      ancestors: new Map((row.ancestors ?? []).map((a) => [a.name, (a.results ?? null) as JsonValue])),
-    };
   }
+  return {
+    row,
+    attempt,
+    ancestors: new Map((row.ancestors ?? []).map((a) => [a.name, (a.results ?? null) as JsonValue])),
+  };
 }

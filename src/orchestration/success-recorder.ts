@@ -1,5 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { completeSteps, type CompletedStepRow } from '../db/queries/execution';
+import {
+  completeSteps,
+  startSteps,
+  type CompletedStepRow,
+  type StartedStepRow,
+} from '../db/queries/execution';
 import { withRetriedTransaction, type Transaction } from '../db/transaction';
 import { IllegalTransitionError, NotFoundError } from '../errors';
 import type { CustomEvent } from '../events/custom-events';
@@ -15,6 +21,7 @@ import {
 } from '../state/transition-service';
 import type { ClaimedStep } from './claimed-step';
 import { CoalescingBatcher } from './coalescing-batcher';
+import { claimedFromStart, START_STEP_FROM, START_TASK_FROM } from './step-starter';
 import type { TaskReconciler } from './task-reconciler';
 
 /** What `tasker_complete_step` may move, from the transition tables. */
@@ -34,6 +41,27 @@ export interface StepSuccessRecord {
   results: JsonValue | null;
   /** Custom events the handler published; delivered once the outcome commits. */
   events: readonly CustomEvent[];
+  /** The attempt's slot may go on with a step this success makes ready (eager dispatch). */
+  continueInSlot: boolean;
+}
+
+/** A step claimed for the finishing attempt's slot, in the transaction that recorded the success. */
+export interface HandedOffStep {
+  job: StepJob;
+  claimed: ClaimedStep;
+}
+
+export interface SuccessOutcome {
+  /** False when the job no longer belongs to this attempt (nothing was written then). */
+  recorded: boolean;
+  next?: HandedOffStep;
+}
+
+interface HandOffCandidate {
+  record: StepSuccessRecord;
+  taskId: number;
+  stepId: number;
+  jobId: string;
 }
 
 export interface SuccessRecorderDependencies {
@@ -52,17 +80,21 @@ export interface SuccessRecorderDependencies {
  * ready (one insert per namespace) and leaves anything unusual to the general reconciler. When a
  * batch fails, each of its successes is recorded on its own, so one bad step cannot hold back the
  * rest.
+ *
+ * Eager dispatch: when a success makes steps of its task ready and its slot may go on, the first of
+ * them is claimed in the same transaction (`tasker_start_step`, and a job inserted already active
+ * for this process) and handed back to run next in that slot, so a chain of steps pays one commit
+ * per hop instead of an enqueue, a fetch and a claim. The others are queued for any worker.
  */
 export class SuccessRecorder {
-  private readonly batcher = new CoalescingBatcher<StepSuccessRecord, boolean>(
+  private readonly batcher = new CoalescingBatcher<StepSuccessRecord, SuccessOutcome>(
     (records) => this.transaction((tx) => this.write(tx, records)),
     { maxBatchSize: MAX_BATCH, maxConcurrentBatches: MAX_CONCURRENT_BATCHES, retryAloneOnFailure: true },
   );
 
   constructor(private readonly deps: SuccessRecorderDependencies) {}
 
-  /** False when the job no longer belongs to this attempt (nothing is written then). */
-  record(success: StepSuccessRecord): Promise<boolean> {
+  record(success: StepSuccessRecord): Promise<SuccessOutcome> {
     return this.batcher.submit(success);
   }
 
@@ -70,7 +102,7 @@ export class SuccessRecorder {
     return withRetriedTransaction(this.deps.pool, work, this.deps.onAfterCommitError);
   }
 
-  private async write(tx: Transaction, records: readonly StepSuccessRecord[]): Promise<boolean[]> {
+  private async write(tx: Transaction, records: readonly StepSuccessRecord[]): Promise<SuccessOutcome[]> {
     // Jobs first: a lapsed claim (expired, cancelled, handed to another worker) records nothing.
     const completed = new Set<string>();
     for (const [namespace, group] of groupBy(records, (record) => record.namespace)) {
@@ -95,6 +127,7 @@ export class SuccessRecorder {
     const afterCommit: AfterCommit = (publish) => tx.afterCommit(publish);
     const ready = new Map<string, { namespace: string; taskId: number; stepIds: number[] }>();
     const reconcile: StepSuccessRecord[] = [];
+    const candidates: HandOffCandidate[] = [];
     for (const record of kept) {
       const { taskId, stepId } = record.claimed.row;
       const done = byStep.get(stepId);
@@ -116,16 +149,52 @@ export class SuccessRecorder {
         const entry = ready.get(key) ?? { namespace: record.namespace, taskId, stepIds: [] };
         entry.stepIds.push(...done.readyIds);
         ready.set(key, entry);
+        if (record.continueInSlot) {
+          candidates.push({ record, taskId, stepId: done.readyIds[0], jobId: randomUUID() });
+        }
       }
       if (done.reconcile) reconcile.push(record);
     }
+    const started = await this.startHandOffs(tx, candidates);
+    const claimedHere = new Set(started.map(({ candidate }) => candidate.stepId));
     for (const [namespace, tasks] of groupBy([...ready.values()], (entry) => entry.namespace)) {
-      await this.deps.reconciler.enqueueViableSteps(tx, namespace, tasks);
+      await this.deps.reconciler.enqueueViableSteps(tx, namespace, tasks, claimedHere);
+    }
+    const next = new Map<StepSuccessRecord, HandedOffStep>();
+    for (const [namespace, group] of groupBy(started, ({ candidate }) => candidate.record.namespace)) {
+      const jobs = await this.deps.queue.enqueueClaimed(
+        tx,
+        namespace,
+        group.map(({ candidate }) => ({
+          id: candidate.jobId,
+          taskId: candidate.taskId,
+          stepId: candidate.stepId,
+        })),
+      );
+      group.forEach(({ candidate, row }, index) => {
+        // Announced after the viable-steps event, in the order the queued path would give.
+        const claimed = claimedFromStart(this.deps.transitions, afterCommit, jobs[index], row);
+        next.set(candidate.record, { job: jobs[index], claimed });
+      });
     }
     for (const record of reconcile) {
       await this.deps.reconciler.reconcile(tx, record.claimed.row.taskId, record.namespace);
     }
-    return records.map((record) => completed.has(record.job.id));
+    return records.map((record) => ({ recorded: completed.has(record.job.id), next: next.get(record) }));
+  }
+
+  /** Claims the hand-off candidates; those that cannot start here are queued like their siblings. */
+  private async startHandOffs(
+    tx: Transaction,
+    candidates: readonly HandOffCandidate[],
+  ): Promise<Array<{ candidate: HandOffCandidate; row: StartedStepRow }>> {
+    if (candidates.length === 0) return [];
+    const rows = await startSteps(tx, candidates, START_STEP_FROM, START_TASK_FROM);
+    const byStep = new Map(rows.map((row) => [row.stepId, row]));
+    return candidates.flatMap((candidate) => {
+      const row = byStep.get(candidate.stepId);
+      return row?.started ? [{ candidate, row }] : [];
+    });
   }
 
   private announce(afterCommit: AfterCommit, record: StepSuccessRecord, done: CompletedStepRow): void {

@@ -67,14 +67,19 @@ export class TaskReconciler {
     return stepIds;
   }
 
-  /** `enqueueViable` for the steps of several tasks of one namespace, with one insert. */
+  /**
+   * `enqueueViable` for the steps of several tasks of one namespace, with one insert. Steps in
+   * `claimedHere` already hold a job (claimed by this process): they are announced, not enqueued.
+   */
   async enqueueViableSteps(
     tx: Transaction,
     namespace: string,
     tasks: ReadonlyArray<{ taskId: number; stepIds: readonly number[] }>,
+    claimedHere: ReadonlySet<number> = new Set(),
   ): Promise<void> {
-    const jobs = tasks.flatMap(({ taskId, stepIds }) => stepIds.map((stepId) => ({ taskId, stepId })));
-    if (jobs.length === 0) return;
+    const jobs = tasks.flatMap(({ taskId, stepIds }) =>
+      stepIds.filter((stepId) => !claimedHere.has(stepId)).map((stepId) => ({ taskId, stepId })),
+    );
     await this.queue.enqueue(tx, namespace, jobs);
     for (const { taskId, stepIds } of tasks) publishViableSteps(tx, this.bus, taskId, namespace, stepIds);
   }

@@ -1,4 +1,4 @@
-import { PgBoss, type Job, type JobAttempt } from 'pg-boss';
+import { PgBoss, type JobAttempt } from 'pg-boss';
 import type { Transaction } from '../db/transaction';
 import type { Logger } from '../interfaces';
 
@@ -7,7 +7,14 @@ export interface StepJobData {
   stepId: number;
 }
 
-export type StepJob = Job<StepJobData>;
+/** A step job this process holds: `retryCount` names the attempt (pg-boss fences settles with it). */
+export interface StepJob {
+  id: string;
+  data: StepJobData;
+  retryCount: number;
+  /** When the job became due (queue wait = claim time − this); unknown for some claims. */
+  startAfter?: Date;
+}
 
 export interface NewStepJob {
   taskId: number;
@@ -118,6 +125,39 @@ export class StepQueue {
     tx.afterCommit(() => this.enqueuedListener(namespace));
   }
 
+  /**
+   * Jobs (with ids the caller chose) for steps this process claims itself in the same transaction
+   * (see SuccessRecorder): inserted
+   * the way `enqueue` inserts them, then moved to active as pg-boss's fetch would (heartbeat and
+   * expiry included), so a crash before they finish redelivers them like any fetched job.
+   */
+  async enqueueClaimed(
+    tx: Transaction,
+    namespace: string,
+    jobs: ReadonlyArray<{ id: string; taskId: number; stepId: number }>,
+  ): Promise<StepJob[]> {
+    if (jobs.length === 0) return [];
+    const name = await this.ensureQueue(namespace);
+    const inserts = jobs.map((job) => ({ id: job.id, data: { taskId: job.taskId, stepId: job.stepId } }));
+    await this.boss.insert(name, inserts, { db: inTransaction(tx) });
+    const schema = this.options.schema;
+    const { rows } = await tx.query<{ id: string; retryCount: number; startAfter: Date }>(
+      `UPDATE ${schema}.job
+          SET state = 'active', started_on = ${schema}.job_now(), heartbeat_on = ${schema}.job_now()
+        WHERE name = $1 AND id = ANY ($2::uuid[]) AND state = 'created'
+        RETURNING id, retry_count AS "retryCount", start_after AS "startAfter"`,
+      [name, inserts.map((insert) => insert.id)],
+    );
+    if (rows.length !== inserts.length) {
+      throw new Error(`Claimed ${rows.length} of ${inserts.length} step jobs just inserted`);
+    }
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return inserts.map((insert) => {
+      const row = byId.get(insert.id) as (typeof rows)[number];
+      return { id: insert.id, data: insert.data, retryCount: row.retryCount, startAfter: row.startAfter };
+    });
+  }
+
   /** Completes the job if this attempt still holds it; false means the claim lapsed (expired, cancelled, retried). */
   async complete(tx: Transaction, namespace: string, job: JobAttempt): Promise<boolean> {
     const result = (await this.boss.complete(queueNameFor(namespace), job, null, {
@@ -161,7 +201,13 @@ export class StepQueue {
   async fetch(namespace: string, batchSize: number): Promise<StepJob[]> {
     const name = await this.ensureQueue(namespace);
     // With metadata, so the job's `startAfter` (when it became due) gives observers the queue wait.
-    return this.boss.fetch<StepJobData>(name, { batchSize, includeMetadata: true });
+    const jobs = await this.boss.fetch<StepJobData>(name, { batchSize, includeMetadata: true });
+    return jobs.map((job) => ({
+      id: job.id,
+      data: job.data,
+      retryCount: job.retryCount,
+      startAfter: job.startAfter,
+    }));
   }
 
   async touch(namespace: string, jobs: JobAttempt[]): Promise<void> {

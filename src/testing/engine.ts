@@ -16,6 +16,7 @@ export const TEST_WORKER_OPTIONS: Readonly<Required<Omit<WorkerOptions, 'namespa
   pollIntervalMs: 200,
   heartbeatSeconds: 10,
   recoveryCheckSeconds: 1,
+  eagerDispatch: true,
 };
 
 /** Retries after 50 ms, 100 ms, 200 ms… (at most 1 s), without jitter, so retry tests stay fast. */

@@ -138,5 +138,18 @@ describe('worker processes', () => {
     );
     expect(errors).toHaveLength(5);
     expect(errors[0].message).toMatch(/worker running this attempt stopped/);
+    // Each lost attempt of b was handed to the doomed worker's slot by a's success (eager dispatch):
+    // its job was created in the transaction that started b, and was still redelivered.
+    const { rows: handedOff } = await db.pool.query<{ eager: boolean }>(
+      `SELECT j.created_on = st.created_at AS eager
+         FROM tasker_workflow_step_transitions st
+         JOIN tasker_workflow_steps ws USING (workflow_step_id)
+         JOIN tasker_named_steps ns USING (named_step_id)
+         JOIN tasker_pgboss.job j ON j.id = (st.metadata ->> 'job_id')::uuid
+        WHERE ws.task_id = ANY ($1::bigint[]) AND ns.name = 'b' AND st.to_state = 'in_progress'
+          AND (st.metadata ->> 'attempt_number')::int = 1`,
+      [ids],
+    );
+    expect(handedOff).toEqual(ids.map(() => ({ eager: true })));
   }, 90_000);
 });
