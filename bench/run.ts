@@ -15,6 +15,7 @@ import type { Figure, Scenario, ScenarioContext, Settings } from './lib/types';
 import { analytics100k } from './scenarios/analytics-100k';
 import { BASELINE_SCHEMA, baselineChain } from './scenarios/baseline-chain';
 import { apiLoad } from './scenarios/api-load';
+import { chainThroughput } from './scenarios/chain-throughput';
 import { fanOut } from './scenarios/fan-out';
 import { linear4 } from './scenarios/linear-4';
 import { readinessSql } from './scenarios/readiness-sql';
@@ -27,6 +28,7 @@ const SCENARIOS: Scenario[] = [
   baselineChain,
   stepLatency,
   singleStepThroughput,
+  chainThroughput,
   linear4,
   fanOut,
   analytics100k,

@@ -6,13 +6,17 @@
 -- attempts, settled steps). Row locks as tasker_claim_step: the task FOR KEY SHARE, then the step.
 -- It reads the few facts it needs directly rather than through get_step_readiness_status, whose
 -- per-call planning would cost more than the claim. No row when the task or step is missing. The
--- TypeScript transition table passes the states allowed to move into in_progress.
+-- TypeScript transition table passes the states allowed to move into in_progress. A caller that
+-- passes p_known_parent_id (a step whose results and ancestry it holds) gets ancestors = NULL when
+-- that is the step's only parent, instead of a walk of the whole ancestry (O(depth) per step).
+DROP FUNCTION IF EXISTS tasker_start_step(bigint, bigint, text, text[], text[]);
 CREATE OR REPLACE FUNCTION tasker_start_step(
   p_task_id bigint,
   p_step_id bigint,
   p_job_id text,
   p_step_allowed_from text[],
-  p_task_allowed_from text[]
+  p_task_allowed_from text[],
+  p_known_parent_id bigint DEFAULT NULL
 )
 RETURNS TABLE (
   task_id bigint,
@@ -118,7 +122,12 @@ BEGIN
     END IF;
   END IF;
 
-  IF c.total_parents > 0 THEN
+  IF c.total_parents = 1 AND p_known_parent_id IS NOT NULL AND EXISTS (
+    SELECT 1 FROM tasker_workflow_step_edges e WHERE e.to_step_id = p_step_id AND e.from_step_id = p_known_parent_id
+  ) THEN
+    -- The caller holds its only parent's results and ancestry: ancestors = NULL, it derives them.
+    v_ancestors := NULL;
+  ELSIF c.total_parents > 0 THEN
     WITH RECURSIVE ancestry(step_id) AS (
       SELECT e.from_step_id FROM tasker_workflow_step_edges e WHERE e.to_step_id = p_step_id
       UNION

@@ -380,7 +380,11 @@ export class StepExecutor {
         inputs: (row.inputs as JsonObject | null) ?? context,
         config: template.handlerConfig,
       },
-      results: (stepName) => claimed.ancestors.get(stepName),
+      // A copy per call: along a chain run in one slot the ancestors' results are shared objects.
+      results: (stepName) => {
+        const value = claimed.ancestors.get(stepName);
+        return value === undefined ? undefined : structuredClone(value);
+      },
       signal,
       log: {
         info: (message, fields) => log.info(fields ?? {}, message),

@@ -73,13 +73,15 @@ export class StepStarter {
 
 /**
  * The executor's view of a step `tasker_start_step` started for `job`; its transitions (the step's
- * and, for a task's first step, the task's) are announced through `afterCommit`.
+ * and, for a task's first step, the task's) are announced through `afterCommit`. `ancestors` stands
+ * in for the row's when the claim named a known parent (the row's are null then).
  */
 export function claimedFromStart(
   transitions: TransitionService,
   afterCommit: AfterCommit,
   job: StepJob,
   row: StartedStepRow,
+  ancestors?: ReadonlyMap<string, JsonValue>,
 ): ClaimedStep {
   const attempt = row.attempts + 1;
   const identity = {
@@ -117,6 +119,9 @@ export function claimedFromStart(
   return {
     row,
     attempt,
-    ancestors: new Map((row.ancestors ?? []).map((a) => [a.name, (a.results ?? null) as JsonValue])),
+    ancestors:
+      row.ancestors === null && ancestors
+        ? new Map(ancestors)
+        : new Map((row.ancestors ?? []).map((a) => [a.name, (a.results ?? null) as JsonValue])),
   };
 }

@@ -62,6 +62,8 @@ interface HandOffCandidate {
   taskId: number;
   stepId: number;
   jobId: string;
+  /** The finishing step: the candidate's ancestry is its ancestry plus itself. */
+  knownParentId: number;
 }
 
 export interface SuccessRecorderDependencies {
@@ -150,7 +152,13 @@ export class SuccessRecorder {
         entry.stepIds.push(...done.readyIds);
         ready.set(key, entry);
         if (record.continueInSlot) {
-          candidates.push({ record, taskId, stepId: done.readyIds[0], jobId: randomUUID() });
+          candidates.push({
+            record,
+            taskId,
+            stepId: done.readyIds[0],
+            jobId: randomUUID(),
+            knownParentId: stepId,
+          });
         }
       }
       if (done.reconcile) reconcile.push(record);
@@ -173,7 +181,9 @@ export class SuccessRecorder {
       );
       group.forEach(({ candidate, row }, index) => {
         // Announced after the viable-steps event, in the order the queued path would give.
-        const claimed = claimedFromStart(this.deps.transitions, afterCommit, jobs[index], row);
+        const { claimed: parent, results } = candidate.record;
+        const ancestors = new Map(parent.ancestors).set(parent.row.stepName, results);
+        const claimed = claimedFromStart(this.deps.transitions, afterCommit, jobs[index], row, ancestors);
         next.set(candidate.record, { job: jobs[index], claimed });
       });
     }

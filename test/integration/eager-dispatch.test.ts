@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import type { TaskerEngine } from '../../src/engine';
+import type { StepContext } from '../../src/handlers/step-handler';
 import { defineTask } from '../../src/registry/define-task';
 import { PermanentError, RetryableError } from '../../src/handlers/step-errors';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -11,7 +12,8 @@ const linear = defineTask({
   stepTemplates: [
     { name: 's1', handlerClass: 'Echo' },
     { name: 's2', handlerClass: 'Echo', dependsOnStep: 's1' },
-    { name: 's3', handlerClass: 'Flaky', dependsOnStep: 's2' },
+    { name: 's3', handlerClass: 'Echo', dependsOnStep: 's2' },
+    { name: 's4', handlerClass: 'Flaky', dependsOnStep: 's3' },
   ],
 });
 
@@ -35,6 +37,13 @@ const failing = defineTask({
     { name: 'broken', handlerClass: 'Broken', dependsOnStep: 'first' },
   ],
 });
+
+const STEP_NAMES = ['s1', 's2', 's3', 's4', 'root', 'b1', 'b2', 'b3', 'join', 'first'];
+
+/** The steps whose results the handler can read (its completed ancestors). */
+function seen(ctx: StepContext): string[] {
+  return STEP_NAMES.filter((name) => ctx.results(name) !== undefined);
+}
 
 interface StepJobRow {
   step_name: string;
@@ -63,12 +72,14 @@ describe('eager dispatch', () => {
     engine = testEngine(db, {
       tasks: [linear, fanOut, failing],
       stepHandlers: {
-        Echo: (ctx) => ({ step: ctx.step.name, parents: Object.keys(ctx.task.context) }),
-        Flaky: () => {
+        Echo: (ctx) => ({ step: ctx.step.name, context: Object.keys(ctx.task.context), seen: seen(ctx) }),
+        Flaky: (ctx) => {
           flakyFailures += 1;
           if (flakyFailures === 1)
             throw new RetryableError('first attempt fails', { retryAfterSeconds: 0.05 });
-          return { ok: true };
+          // A copy per call: changing it changes nothing for later steps.
+          (ctx.results('s1') as { seen: string[] }).seen.push('mutated');
+          return { ok: true, seen: seen(ctx), s1: ctx.results('s1') };
         },
         Broken: () => {
           throw new PermanentError('broken for good');
@@ -104,15 +115,33 @@ describe('eager dispatch', () => {
     expect(settled.steps.map((s) => [s.name, s.status, s.attempts])).toEqual([
       ['s1', 'complete', 1],
       ['s2', 'complete', 1],
-      ['s3', 'complete', 2],
+      ['s3', 'complete', 1],
+      ['s4', 'complete', 2],
     ]);
-    expect(settled.steps.find((s) => s.name === 's2')?.results).toEqual({ step: 's2', parents: ['a'] });
+    expect(settled.steps.find((s) => s.name === 's2')?.results).toEqual({
+      step: 's2',
+      context: ['a'],
+      seen: ['s1'],
+    });
+    // The whole ancestry along the chain, whichever way each step was claimed: s3 in s2's slot
+    // (ancestors carried over), s4's retry from the queue (ancestors read from the database).
+    expect(settled.steps.find((s) => s.name === 's3')?.results).toEqual({
+      step: 's3',
+      context: ['a'],
+      seen: ['s1', 's2'],
+    });
+    expect(settled.steps.find((s) => s.name === 's4')?.results).toEqual({
+      ok: true,
+      seen: ['s1', 's2', 's3'],
+      s1: { step: 's1', context: ['a'], seen: [] },
+    });
     expect(await jobsOf(task.taskId)).toEqual([
       { step_name: 's1', claimed_on_insert: false, state: 'completed' },
       { step_name: 's2', claimed_on_insert: true, state: 'completed' },
       { step_name: 's3', claimed_on_insert: true, state: 'completed' },
-      // The retry after s3's failure is an ordinary delayed job.
-      { step_name: 's3', claimed_on_insert: false, state: 'completed' },
+      { step_name: 's4', claimed_on_insert: true, state: 'completed' },
+      // The retry after s4's failure is an ordinary delayed job.
+      { step_name: 's4', claimed_on_insert: false, state: 'completed' },
     ]);
     // Every attempt's in_progress transition names the job that ran it.
     const { rows } = await db.pool.query<{ job_id: string }>(
@@ -135,6 +164,16 @@ describe('eager dispatch', () => {
     const settled = await tasker.runUntilSettled(task.taskId, { timeoutMs: 15_000 });
     expect(settled.status).toBe('complete');
     expect(settled.steps.every((s) => s.status === 'complete' && s.attempts === 1)).toBe(true);
+    const seenBy = Object.fromEntries(
+      settled.steps.map((s) => [s.name, (s.results as { seen: string[] }).seen]),
+    );
+    expect(seenBy).toEqual({
+      root: [],
+      b1: ['root'],
+      b2: ['root'],
+      b3: ['root'],
+      join: ['root', 'b1', 'b2', 'b3'],
+    });
     const jobs = await jobsOf(task.taskId);
     expect(jobs).toHaveLength(5);
     const branches = jobs.filter((j) => j.step_name.startsWith('b'));
@@ -165,7 +204,7 @@ describe('eager dispatch', () => {
     const settled = await tasker.runUntilSettled(task.taskId, { timeoutMs: 15_000 });
     expect(settled.status).toBe('complete');
     const jobs = await jobsOf(task.taskId);
-    expect(jobs.map((j) => j.step_name)).toEqual(['s1', 's2', 's3']);
+    expect(jobs.map((j) => j.step_name)).toEqual(['s1', 's2', 's3', 's4']);
     expect(jobs.some((j) => j.claimed_on_insert)).toBe(false);
   });
 });

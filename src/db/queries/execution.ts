@@ -336,6 +336,7 @@ export interface StartedStepRow extends ExecutionStepRow {
   stepTransitionedAt: Date | null;
   /** Set when this claim moved the task from pending to in_progress. */
   taskTransitionedAt: Date | null;
+  /** The completed ancestors' results; null when the claim named the step's only parent as known. */
   ancestors: AncestorResult[] | null;
 }
 
@@ -343,6 +344,8 @@ export interface StepClaim {
   taskId: number;
   stepId: number;
   jobId: string;
+  /** A parent whose results and ancestry the caller holds (see tasker_start_step). */
+  knownParentId?: number;
 }
 
 /**
@@ -360,12 +363,21 @@ export async function startSteps(
     `SELECT ${STARTED_COLUMNS},
             s.trace_context AS "traceContext", s.started, s.step_transitioned_at AS "stepTransitionedAt",
             s.task_transitioned_at AS "taskTransitionedAt", s.ancestors
-       FROM (SELECT c.task_id, c.step_id, c.job_id
-               FROM jsonb_to_recordset($1::jsonb) AS c(task_id bigint, step_id bigint, job_id text)
+       FROM (SELECT c.task_id, c.step_id, c.job_id, c.known_parent_id
+               FROM jsonb_to_recordset($1::jsonb)
+                    AS c(task_id bigint, step_id bigint, job_id text, known_parent_id bigint)
               ORDER BY c.task_id, c.step_id) c
-      CROSS JOIN LATERAL tasker_start_step(c.task_id, c.step_id, c.job_id, $2::text[], $3::text[]) s`,
+      CROSS JOIN LATERAL tasker_start_step(c.task_id, c.step_id, c.job_id, $2::text[], $3::text[],
+                                           c.known_parent_id) s`,
     [
-      JSON.stringify(claims.map((c) => ({ task_id: c.taskId, step_id: c.stepId, job_id: c.jobId }))),
+      JSON.stringify(
+        claims.map((c) => ({
+          task_id: c.taskId,
+          step_id: c.stepId,
+          job_id: c.jobId,
+          known_parent_id: c.knownParentId ?? null,
+        })),
+      ),
       stepAllowedFrom,
       taskAllowedFrom,
     ],

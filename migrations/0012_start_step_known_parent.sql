@@ -1,0 +1,3 @@
+-- tasker_start_step takes the parent whose ancestry the caller already holds (eager dispatch), so a
+-- step handed on along a chain skips the ancestry walk, which costs O(depth) per step.
+-- @include sql/tasker_start_step.sql
