@@ -110,6 +110,7 @@ import { loadTaskDefinitionDirectory } from './registry/yaml';
 import type { JsonObject, JsonValue, TaskDefinition } from './registry/types';
 import { TERMINAL_TASK_STATES, type StepState, type TaskState } from './state/states';
 import { TransitionService } from './state/transition-service';
+import { VacuumMaintenance } from './db/vacuum-maintenance';
 
 const DEFAULT_TASK_DIRECTORY = path.join('config', 'tasker', 'tasks');
 const SETTLE_POLL_MS = 25;
@@ -124,6 +125,7 @@ interface Runtime {
   initializer: TaskInitializer;
   control: TaskControl;
   executor: StepExecutor;
+  maintenance: VacuumMaintenance | undefined;
 }
 
 type ResolvedWorkerOptions = NamespaceWorkerOptions & {
@@ -549,6 +551,7 @@ export class TaskerEngine {
         'Shut down with steps still running; they will be retried elsewhere',
       );
     }
+    await runtime.maintenance?.stop();
     await runtime.signals.stop();
     await runtime.queue.stop();
     await runtime.pool.end();
@@ -694,13 +697,25 @@ export class TaskerEngine {
         logger: this.logger,
         onAfterCommitError,
       }),
+      maintenance: workers ? this.vacuumMaintenance(pool) : undefined,
     };
     if (workers) {
+      await runtime.maintenance?.start();
       await signals.listen();
       const namespaces = workers.namespaces ?? this.registry.namespaces().map((n) => n.name);
       for (const namespace of namespaces) await this.startWorker(runtime, namespace);
     }
     return runtime;
+  }
+
+  private vacuumMaintenance(pool: pg.Pool): VacuumMaintenance | undefined {
+    const settings = this.options.maintenance;
+    if (settings === false) return undefined;
+    return new VacuumMaintenance(pool, {
+      intervalSeconds: Math.max(1, settings?.vacuumIntervalSeconds ?? 60),
+      queueSchema: this.queueSchema,
+      logger: this.logger,
+    });
   }
 
   private async startWorker(runtime: Runtime, namespace: string): Promise<void> {

@@ -161,6 +161,11 @@ export interface TaskerOptions {
   queueSchema?: string;
   /** How long `close()` lets running steps finish (ms) before giving up on them; default 30 000. */
   shutdownTimeoutMs?: number;
+  /**
+   * Housekeeping in processes that run workers: when the server's autovacuum is off, vacuum and
+   * analyze the busiest tables every `vacuumIntervalSeconds` (default 60); `false` for none.
+   */
+  maintenance?: false | { vacuumIntervalSeconds?: number };
   /** Prometheus metrics (prom-client) on `{ registry }`, or `false` for none; default a registry of the engine's own. */
   metrics?: MetricsOptions | false;
   /** OpenTelemetry spans on `{ tracerProvider }`, or `false` for none; default the global provider (a no-op without an SDK). */

@@ -182,7 +182,9 @@ export class SuccessRecorder {
       group.forEach(({ candidate, row }, index) => {
         // Announced after the viable-steps event, in the order the queued path would give.
         const { claimed: parent, results } = candidate.record;
-        const ancestors = new Map(parent.ancestors).set(parent.row.stepName, results);
+        // Null when the finishing step is the candidate's only parent: its ancestry plus itself.
+        const ancestors =
+          row.ancestors === null ? new Map(parent.ancestors).set(parent.row.stepName, results) : undefined;
         const claimed = claimedFromStart(this.deps.transitions, afterCommit, jobs[index], row, ancestors);
         next.set(candidate.record, { job: jobs[index], claimed });
       });
