@@ -1,0 +1,4 @@
+ALTER TABLE tasker_workflow_step_transitions RESET (autovacuum_vacuum_scale_factor, autovacuum_analyze_scale_factor);
+ALTER TABLE tasker_task_transitions RESET (autovacuum_vacuum_scale_factor, autovacuum_analyze_scale_factor);
+ALTER TABLE tasker_workflow_steps RESET (autovacuum_vacuum_scale_factor, autovacuum_analyze_scale_factor);
+ALTER TABLE tasker_tasks RESET (autovacuum_vacuum_scale_factor, autovacuum_analyze_scale_factor);
