@@ -1,4 +1,5 @@
 -- One-statement claim and success record for the step executor's common cases (see each function).
 -- @include sql/tasker_append_transitions.sql
+-- @include sql/tasker_ancestor_results.sql
 -- @include sql/tasker_start_step.sql
 -- @include sql/tasker_complete_step.sql

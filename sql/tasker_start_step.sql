@@ -128,21 +128,7 @@ BEGIN
     -- The caller holds its only parent's results and ancestry: ancestors = NULL, it derives them.
     v_ancestors := NULL;
   ELSIF c.total_parents > 0 THEN
-    WITH RECURSIVE ancestry(step_id) AS (
-      SELECT e.from_step_id FROM tasker_workflow_step_edges e WHERE e.to_step_id = p_step_id
-      UNION
-      SELECT e.from_step_id FROM tasker_workflow_step_edges e JOIN ancestry a ON e.to_step_id = a.step_id
-    )
-    SELECT COALESCE(jsonb_agg(jsonb_build_object('name', ns.name, 'results', ws.results)), '[]'::jsonb)
-      INTO v_ancestors
-      FROM ancestry a
-      JOIN tasker_workflow_steps ws ON ws.workflow_step_id = a.step_id
-      JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
-     WHERE EXISTS (
-       SELECT 1 FROM tasker_workflow_step_transitions cur
-        WHERE cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
-          AND cur.to_state IN ('complete', 'resolved_manually')
-     );
+    v_ancestors := tasker_ancestor_results(p_step_id);
   END IF;
 
   RETURN QUERY SELECT c.task_id, c.task_name, c.namespace, c.version, c.task_state, c.context, c.tags,

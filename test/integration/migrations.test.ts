@@ -29,6 +29,7 @@ const SQL_FUNCTIONS = [
   'get_system_health_counts_v01',
   'get_task_execution_context',
   'get_task_execution_contexts_batch',
+  'tasker_ancestor_results',
   'tasker_append_step_transition',
   'tasker_append_task_transition',
   'tasker_claim_step',

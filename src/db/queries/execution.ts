@@ -137,20 +137,8 @@ export interface AncestorResult {
 /** Results of every completed or manually resolved ancestor of the step. */
 export async function ancestorResults(db: Queryable, stepId: number): Promise<AncestorResult[]> {
   const { rows } = await db.query<AncestorResult>(
-    `WITH RECURSIVE ancestors(step_id) AS (
-       SELECT from_step_id FROM tasker_workflow_step_edges WHERE to_step_id = $1
-       UNION
-       SELECT e.from_step_id FROM tasker_workflow_step_edges e JOIN ancestors a ON e.to_step_id = a.step_id
-     )
-     SELECT ns.name, ws.results
-       FROM ancestors a
-       JOIN tasker_workflow_steps ws ON ws.workflow_step_id = a.step_id
-       JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
-      WHERE EXISTS (
-        SELECT 1 FROM tasker_workflow_step_transitions cur
-         WHERE cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
-           AND cur.to_state IN ('complete', 'resolved_manually')
-      )`,
+    `SELECT a.name, a.results
+       FROM jsonb_to_recordset(tasker_ancestor_results($1)) AS a(name text, results jsonb)`,
     [stepId],
   );
   return rows;

@@ -1,0 +1,4 @@
+-- A step's ancestors' results are read by tasker_ancestor_results (one generation per indexed
+-- query) instead of a recursive CTE whose cached generic plan scanned whole tables.
+-- @include sql/tasker_ancestor_results.sql
+-- @include sql/tasker_start_step.sql
