@@ -18,11 +18,11 @@ import { startApi, startWorker, type ApiProcess, type StressProcess } from './su
 import { round, ScenarioReport } from './support/results';
 import { adminToken, rsaKeyPair } from './support/tokens';
 
-const TASKS = byMode(2_000, 100);
+const TASKS = byMode(2_000, 600);
 const WORKERS = 3;
 const KILL_EVERY_MS = 2_000;
 /** Chaos stops once every task is terminal, or after this long. */
-const CHAOS_LIMIT_MS = byMode(240_000, 12_000);
+const CHAOS_LIMIT_MS = byMode(240_000, 30_000);
 /** After the chaos: recovery needs a heartbeat timeout (10 s) plus a recovery check. */
 const SETTLE_MS = byMode(120_000, 60_000);
 
