@@ -70,7 +70,7 @@ export class VacuumMaintenance {
       ]);
       if (!rows[0].locked) return false;
       try {
-        for (const table of this.tables(client)) {
+        for (const table of this.tables()) {
           if (this.stopped) break;
           // VACUUM cannot run in a transaction block; each statement here is its own.
           await client.query(`VACUUM (ANALYZE) ${table}`);
@@ -88,8 +88,9 @@ export class VacuumMaintenance {
     }
   }
 
-  private tables(client: pg.PoolClient): string[] {
-    const schema = client.escapeIdentifier(this.options.queueSchema);
+  private tables(): string[] {
+    // As pg-boss writes it (bare, or already quoted); pg-boss validated the name when it started.
+    const schema = this.options.queueSchema;
     return [
       'tasker_workflow_step_transitions',
       'tasker_task_transitions',

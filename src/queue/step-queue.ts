@@ -127,9 +127,9 @@ export class StepQueue {
 
   /**
    * Jobs (with ids the caller chose) for steps this process claims itself in the same transaction
-   * (see SuccessRecorder): inserted
-   * the way `enqueue` inserts them, then moved to active as pg-boss's fetch would (heartbeat and
-   * expiry included), so a crash before they finish redelivers them like any fetched job.
+   * (see SuccessRecorder): inserted the way `enqueue` inserts them, then moved to active as
+   * pg-boss's fetch would (heartbeat and expiry included), so a crash before they finish
+   * redelivers them like any fetched job. The schema name is used as pg-boss uses it.
    */
   async enqueueClaimed(
     tx: Transaction,
