@@ -36,9 +36,10 @@ export class VacuumMaintenance {
       "SELECT current_setting('autovacuum') AS autovacuum",
     );
     if (rows[0]?.autovacuum === 'on' || this.stopped) return false;
-    this.options.logger.warn(
+    // Info, not a warning: it is handled, and a warning would land in `tasker run`'s live table.
+    this.options.logger.info(
       { intervalSeconds: this.options.intervalSeconds },
-      'autovacuum is off on this server: Tasker will vacuum its own tables',
+      'autovacuum is off on this server: Tasker vacuums its own tables',
     );
     this.timer = setInterval(() => {
       // runOnce reports its own failures; one pass at a time.
