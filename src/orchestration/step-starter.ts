@@ -74,45 +74,45 @@ export class StepStarter {
 /**
  * The executor's view of a step `tasker_start_step` started for `job`; its transitions (the step's
  * and, for a task's first step, the task's) are announced through `afterCommit`. `ancestors` stands
- * in for the row's when the claim named a known parent (the row's are null then).
+ * in for the row's when the claim named a known parent (the row's are null then); it is kept, not copied.
  */
 export function claimedFromStart(
   transitions: TransitionService,
   afterCommit: AfterCommit,
   job: StepJob,
   row: StartedStepRow,
-  ancestors?: ReadonlyMap<string, JsonValue>,
+  ancestors?: Map<string, JsonValue>,
 ): ClaimedStep {
   const attempt = row.attempts + 1;
-  const identity = {
-    taskId: row.taskId,
-    name: row.taskName,
-    namespace: row.namespace,
-    version: row.version,
-  };
-  transitions.announceSteps(
+  transitions.announceStep(
     afterCommit,
-    [
-      {
-        ...identity,
-        stepId: row.stepId,
-        taskName: row.taskName,
-        stepName: row.stepName,
-        attempts: row.attempts,
-        retryLimit: row.retryLimit,
-        fromState: row.stepState,
-        applied: true,
-        refusal: null,
-        transitionedAt: row.stepTransitionedAt,
-      },
-    ],
+    {
+      taskId: row.taskId,
+      namespace: row.namespace,
+      taskName: row.taskName,
+      version: row.version,
+      stepId: row.stepId,
+      stepName: row.stepName,
+      attempts: row.attempts,
+      retryLimit: row.retryLimit,
+      fromState: row.stepState,
+      transitionedAt: row.stepTransitionedAt,
+    },
     'in_progress',
     { attempt_number: attempt, job_id: job.id },
   );
   if (row.taskTransitionedAt) {
     transitions.announceTask(
       afterCommit,
-      { ...identity, fromState: 'pending', toState: 'in_progress', at: row.taskTransitionedAt },
+      {
+        taskId: row.taskId,
+        name: row.taskName,
+        namespace: row.namespace,
+        version: row.version,
+        fromState: 'pending',
+        toState: 'in_progress',
+        at: row.taskTransitionedAt,
+      },
       {},
     );
   }
@@ -121,7 +121,7 @@ export function claimedFromStart(
     attempt,
     ancestors:
       row.ancestors === null && ancestors
-        ? new Map(ancestors)
+        ? ancestors
         : new Map((row.ancestors ?? []).map((a) => [a.name, (a.results ?? null) as JsonValue])),
   };
 }

@@ -12,7 +12,7 @@ import type { CustomEvent } from '../events/custom-events';
 import type { EventBus } from '../events/event-bus';
 import type { StepJob, StepQueue } from '../queue/step-queue';
 import type { JsonValue } from '../registry/types';
-import type { StepState, TaskState } from '../state/states';
+import type { TaskState } from '../state/states';
 import {
   allowedIntoStep,
   allowedIntoTask,
@@ -217,22 +217,20 @@ export class SuccessRecorder {
       namespace: done.namespace,
       version: done.version ?? row.version,
     };
-    this.deps.transitions.announceSteps(
+    this.deps.transitions.announceStep(
       afterCommit,
-      [
-        {
-          ...identity,
-          stepId: row.stepId,
-          taskName: identity.name,
-          stepName: done.stepName,
-          attempts: done.attempts,
-          retryLimit: done.retryLimit,
-          fromState: done.fromState as StepState,
-          applied: true,
-          refusal: null,
-          transitionedAt: done.transitionedAt,
-        },
-      ],
+      {
+        taskId: row.taskId,
+        namespace: identity.namespace,
+        taskName: identity.name,
+        version: identity.version,
+        stepId: row.stepId,
+        stepName: done.stepName,
+        attempts: done.attempts,
+        retryLimit: done.retryLimit,
+        fromState: done.fromState,
+        transitionedAt: done.transitionedAt,
+      },
       'complete',
       { attempt_number: done.attempts },
     );

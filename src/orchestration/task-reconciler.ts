@@ -63,13 +63,14 @@ export class TaskReconciler {
 
   private async enqueueReadySteps(tx: Transaction, taskId: number, namespace: string): Promise<number[]> {
     const stepIds = await claimReadySteps(tx, taskId);
-    await this.enqueueViable(tx, taskId, namespace, stepIds);
+    await this.enqueueViableSteps(tx, namespace, [{ taskId, stepIds }]);
     return stepIds;
   }
 
   /**
-   * `enqueueViable` for the steps of several tasks of one namespace, with one insert. Steps in
-   * `claimedHere` already hold a job (claimed by this process): they are announced, not enqueued.
+   * Enqueues jobs (one insert) for steps of several tasks of one namespace that are already marked
+   * as owned by a job, and announces them. Steps in `claimedHere` already hold a job (claimed by
+   * this process): they are announced, not enqueued.
    */
   async enqueueViableSteps(
     tx: Transaction,
@@ -81,23 +82,9 @@ export class TaskReconciler {
       stepIds.filter((stepId) => !claimedHere.has(stepId)).map((stepId) => ({ taskId, stepId })),
     );
     await this.queue.enqueue(tx, namespace, jobs);
-    for (const { taskId, stepIds } of tasks) publishViableSteps(tx, this.bus, taskId, namespace, stepIds);
-  }
-
-  /** Enqueues jobs for steps already marked as owned by a job, and announces them. */
-  async enqueueViable(
-    tx: Transaction,
-    taskId: number,
-    namespace: string,
-    stepIds: readonly number[],
-  ): Promise<void> {
-    if (stepIds.length === 0) return;
-    await this.queue.enqueue(
-      tx,
-      namespace,
-      stepIds.map((stepId) => ({ taskId, stepId })),
-    );
-    publishViableSteps(tx, this.bus, taskId, namespace, stepIds);
+    for (const { taskId, stepIds } of tasks) {
+      if (stepIds.length > 0) publishViableSteps(tx, this.bus, taskId, namespace, stepIds);
+    }
   }
 
   private async scheduleWaitingRetries(tx: Transaction, taskId: number, namespace: string): Promise<void> {

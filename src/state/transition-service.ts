@@ -182,6 +182,16 @@ export class TransitionService {
     return results;
   }
 
+  /** `announceSteps` for the one step a fast path moved (it was applied: the function wrote it). */
+  announceStep(
+    afterCommit: AfterCommit,
+    step: Omit<StepTransitionRow, 'applied' | 'refusal'>,
+    toState: StepState,
+    metadata: TransitionMetadata,
+  ): void {
+    this.announceSteps(afterCommit, [{ ...step, applied: true, refusal: null }], toState, metadata);
+  }
+
   private stepResult(row: StepTransitionRow, toState: StepState): StepTransitionResult {
     const fromState = row.fromState as StepState;
     return {
